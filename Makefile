@@ -1,0 +1,44 @@
+# The two set-up commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+DATA_DIR ?= data
+STAMP  := $(VENV)/.installed
+
+.PHONY: install run index models test test-fast bench samples clean
+
+install: $(STAMP)
+
+# torch first, pinned to the CPU wheel: anything else lets pip pull a CUDA build.
+# openai-whisper with --no-deps: its metadata asks for triton (GPU only, 1 GB).
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip setuptools wheel
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[openai,dev]'
+	$(BIN)/pip install -q --no-deps openai-whisper==20250625
+	touch $(STAMP)
+
+models: install
+	$(BIN)/speechsearch --data-dir $(DATA_DIR) models
+
+index: models
+	$(BIN)/speechsearch --data-dir $(DATA_DIR) index $(DATA_DIR)/samples
+
+run: index
+
+test: install
+	$(BIN)/python -m pytest
+
+test-fast: install
+	$(BIN)/python -m pytest -m "not slow and not corpus"
+
+bench: install
+	$(BIN)/python -m bench.engines
+
+# Regenerates data/samples and tests/fixtures (needs Debian's espeak-ng and sox).
+samples: install
+	$(BIN)/python scripts/make_media.py
+
+clean:
+	rm -rf $(DATA_DIR)/index $(DATA_DIR)/transcripts

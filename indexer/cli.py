@@ -1,0 +1,255 @@
+"""`speechsearch`: index speech videos, search what was said, export transcripts.
+
+Library errors become CLI errors here, at the edge, and nowhere else.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+from tqdm import tqdm
+
+from .config import Settings
+from .engines import ENGINE_NAMES, EngineError, EngineOptions
+from .export import FORMATS, clock, export
+from .gazetteer import Gazetteer, GazetteerError
+from .models import ModelError, provision_base_model
+from .pipeline import FileOutcome, Indexer, IndexOptions, MetadataError, validate_date
+from .records import Metadata
+from .search_index import QuerySyntaxError, query_index
+from .store import TranscriptNotFound, load_transcript
+
+DATA_DIR_HELP = "Data folder: index/, transcripts/, models/ [env SPEECHSEARCH_DATA_DIR; ./data]"
+
+
+def data_dir_option(command):
+    """Every command takes --data-dir; it may also be given before the command name."""
+    return click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
+                        envvar="SPEECHSEARCH_DATA_DIR", default=None, help=DATA_DIR_HELP,
+                        )(command)
+
+
+def settings_from(ctx: click.Context, data_dir: Path | None) -> Settings:
+    root = ctx.find_root().params
+    return Settings.from_env(data_dir or root.get("data_dir"), root.get("languages"))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@data_dir_option
+@click.option("--languages", envvar="SPEECHSEARCH_LANGUAGES", default=None, metavar="CODES",
+              help="The archive's languages, comma-separated [env SPEECHSEARCH_LANGUAGES; fr,en]")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.version_option(package_name="speechsearch")
+def main(data_dir: Path | None, languages: str | None, verbose: int) -> None:
+    """Search speech videos by what was said.
+
+    Index media files, then search their transcripts:
+
+        speechsearch index data/samples
+
+        speechsearch search '"Conseil OTAN-Russie" Afghanistan'
+    """
+    level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+def _check_date(ctx, param, value: str | None) -> str | None:
+    try:
+        return validate_date(value or "") or None
+    except MetadataError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--engine", type=click.Choice(ENGINE_NAMES), default="faster-whisper",
+              show_default=True, help="Speech-to-text engine.")
+@click.option("--model", default="base", show_default=True,
+              help="Whisper model: 'base' (installed from PyPI), a local CTranslate2 model "
+                   "folder, or a standard name such as 'small' (needs a network).")
+@click.option("--language", default="auto", show_default=True, metavar="auto|CODE",
+              help="Spoken language. 'auto' detects it per speech chunk among the archive's "
+                   "languages.")
+@click.option("--title", help="Title of every file given (else the sidecar's, else the name).")
+@click.option("--date", callback=_check_date, help="Date, YYYY-MM-DD.")
+@click.option("--speaker", help="Speaker's name.")
+@click.option("--event", help="Event, e.g. 'NATO-Russia Council, Brussels'.")
+@click.option("--force", is_flag=True, help="Transcribe and index again files already indexed.")
+@click.option("--beam-size", type=click.IntRange(1, 10), default=5, show_default=True,
+              help="Beam search width: 1 is faster, 5 more accurate.")
+@click.option("--no-prompt", is_flag=True,
+              help="Do not bias recognition toward the gazetteer's names.")
+@data_dir_option
+@click.pass_context
+def index(ctx: click.Context, paths: tuple[Path, ...], engine: str, model: str, language: str,
+          title: str | None, date: str | None, speaker: str | None, event: str | None,
+          force: bool, beam_size: int, no_prompt: bool, data_dir: Path | None) -> None:
+    """Transcribe and index media files or folders (searched recursively).
+
+    Each file is identified by its content: a file already indexed is skipped, even renamed.
+    Metadata can also come from a sidecar JSON beside the media (talk.mp4 -> talk.json) with
+    the keys title, date, speaker, event.
+
+        speechsearch index data/samples
+
+        speechsearch index talk.mp4 --title "Press point" --date 2009-12-04 --speaker "J. Doe"
+    """
+    from .decode import iter_media_files
+
+    settings = settings_from(ctx, data_dir)
+    options = IndexOptions(
+        engine=engine, model=model, force=force, prompt=not no_prompt,
+        language=None if language == "auto" else language.lower(),
+        metadata=Metadata(title=title or "", date=date or "", speaker=speaker or "",
+                          event=event or ""),
+        engine_options=EngineOptions(beam_size=beam_size),
+    )
+    files = iter_media_files(list(paths))
+    if not files:
+        raise click.ClickException("No media files found in: " + ", ".join(map(str, paths)))
+    indexer = Indexer(settings, options)
+    outcomes = []
+    for number, path in enumerate(files, start=1):
+        bar: list[tqdm] = []
+
+        def progress(media, path=path, number=number, bar=bar):
+            bar.append(tqdm(total=round(media.duration, 1), unit="s", leave=False, disable=None,
+                            desc=f"[{number}/{len(files)}] {path.name}",
+                            bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} s"
+                                       " of audio [{elapsed}<{remaining}]"))
+            return lambda done: bar[0].update(min(done, bar[0].total) - bar[0].n)
+
+        try:
+            outcome = indexer.index_file(path, progress)
+        except (ModelError, EngineError, GazetteerError) as exc:
+            raise click.ClickException(str(exc)) from exc
+        finally:
+            for b in bar:
+                b.close()
+        outcomes.append(outcome)
+        _report(outcome)
+    _summary(outcomes)
+    if any(o.status == "failed" for o in outcomes):
+        ctx.exit(1)
+
+
+def _report(outcome: FileOutcome) -> None:
+    name = str(outcome.path)
+    if outcome.status == "failed":
+        click.echo(click.style("failed  ", fg="red") + f"{name}: {outcome.reason}", err=True)
+    elif outcome.status == "skipped":
+        click.echo(f"skipped {name} ({outcome.reason}, id {outcome.video_id})")
+    else:
+        speed = outcome.duration / outcome.seconds if outcome.seconds else 0
+        how = outcome.reason or f"{clock(outcome.duration)} of audio, {speed:.1f}x real time"
+        click.echo(click.style("indexed ", fg="green") + f"{name} (id {outcome.video_id}; {how})")
+
+
+def _summary(outcomes: list[FileOutcome]) -> None:
+    counts = {s: sum(o.status == s for o in outcomes) for s in ("indexed", "skipped", "failed")}
+    transcribed = [o for o in outcomes if o.transcribed]
+    audio = sum(o.duration for o in transcribed)
+    wall = sum(o.seconds for o in transcribed)
+    speed = f", {audio / wall:.1f}x real time" if wall else ""
+    click.echo(f"{len(outcomes)} file(s): {counts['indexed']} indexed, {counts['skipped']} "
+               f"skipped, {counts['failed']} failed; {audio / 3600:.2f} h of audio transcribed "
+               f"in {wall:.0f} s{speed}")
+
+
+@main.command()
+@click.argument("query")
+@click.option("--lang", help="Only segments in this language (fr, en...).")
+@click.option("--entity", metavar="ID|NAME", help="Only segments naming this entity, by "
+              "canonical id (org:nato) or any alias (NATO, OTAN).")
+@click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True,
+              help="Number of hits.")
+@click.option("--page", type=click.IntRange(1), default=1, show_default=True,
+              help="Page of hits to show.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@data_dir_option
+@click.pass_context
+def search(ctx: click.Context, query: str, lang: str | None, entity: str | None, limit: int,
+           page: int, as_json: bool, data_dir: Path | None) -> None:
+    """Search what was said. Best matches first.
+
+    Words (all must match), "exact phrases", AND/OR/NOT, wildcards (terror*), fuzzy
+    (terrorism~) and field filters (lang:fr, entity:NATO, speaker:, title:, event:, year:).
+    NATO also finds "OTAN": names match through their canonical entity.
+
+        speechsearch search '"Conseil OTAN-Russie"' --lang fr --json
+    """
+    settings = settings_from(ctx, data_dir)
+    try:
+        gazetteer = Gazetteer.load(settings.gazetteer_path)
+        results = query_index(settings.index_dir, query, gazetteer, language=lang,
+                              entity=entity, page=page, per_page=limit)
+    except (QuerySyntaxError, GazetteerError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps(results.to_dict(), ensure_ascii=False, indent=1))
+        return
+    if not results.total:
+        click.echo(f"No results for {query!r}.")
+        return
+    first = (page - 1) * limit
+    click.echo(f"{results.total} segment(s) match; showing {first + 1}-{first + len(results.hits)}")
+    for hit in results.hits:
+        when = f"{clock(hit.start)}-{clock(hit.end)}"
+        click.echo(f"\n{click.style(hit.title, bold=True)}  [{hit.language}] {when}  "
+                   f"id {hit.video_id}")
+        click.echo("  " + _terminal_highlight(hit.highlight))
+
+
+def _terminal_highlight(html_text: str) -> str:
+    from html import unescape
+
+    parts = html_text.replace("</mark>", "<mark>").split("<mark>")
+    return "".join(click.style(unescape(p), bold=True, underline=True) if i % 2 else unescape(p)
+                   for i, p in enumerate(parts))
+
+
+@main.command(name="export")
+@click.argument("video_id")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="srt", show_default=True,
+              help="Subtitles (srt, vtt), text with timestamps (txt) or everything (json).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file instead of standard output.")
+@data_dir_option
+@click.pass_context
+def export_command(ctx: click.Context, video_id: str, fmt: str, output: Path | None,
+                   data_dir: Path | None) -> None:
+    """Export a video's transcript (ids are shown by `index` and `search`).
+
+        speechsearch export 3f2a9c0d1b2e4f56 --format vtt -o talk.vtt
+    """
+    settings = settings_from(ctx, data_dir)
+    try:
+        text = export(load_transcript(settings.transcripts_dir, video_id), fmt)
+    except TranscriptNotFound as exc:
+        raise click.ClickException(f"{exc}; `speechsearch search` shows the ids.") from exc
+    if output:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command()
+@data_dir_option
+@click.pass_context
+def models(ctx: click.Context, data_dir: Path | None) -> None:
+    """Provision the default Whisper model (base, multilingual) into the data dir."""
+    settings = settings_from(ctx, data_dir)
+    try:
+        path = provision_base_model(settings.models_dir)
+    except ModelError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Whisper base (faster-whisper, CTranslate2): {path}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,56 @@
+"""The engine interface: detect the spoken language of a chunk, then transcribe it.
+
+Engines see one speech chunk at a time (at most 30 s, cut at pauses by `indexer.chunking`), so
+a file that switches between French and English gets each part in its own language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from ..models import resolve_model
+from ..records import Segment
+
+ENGINE_NAMES = ("faster-whisper", "openai-whisper")
+
+
+class EngineError(RuntimeError):
+    """The engine cannot be loaded or run; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    beam_size: int = 5
+    compute_type: str = "int8"  # faster-whisper only: int8, float32...
+    cpu_threads: int = 0  # 0: all cores
+
+
+class Engine(Protocol):
+    name: str
+    model_name: str
+
+    def detect_language(self, audio: np.ndarray) -> dict[str, float]:
+        """Probability of each language code for 16 kHz mono audio."""
+
+    def transcribe(self, audio: np.ndarray, language: str, prompt: str | None) -> list[Segment]:
+        """Segments with word timings, relative to the start of `audio`."""
+
+
+def load_engine(name: str, model: str, models_dir: Path,
+                options: EngineOptions | None = None) -> Engine:
+    """Load engine `name` with `model` ('base', a local folder, or a standard name)."""
+    options = options or EngineOptions()
+    ref = resolve_model(model, models_dir)
+    if name == "faster-whisper":
+        from .faster import FasterWhisperEngine
+
+        return FasterWhisperEngine(ref, options)
+    if name == "openai-whisper":
+        from .openai import OpenAIWhisperEngine
+
+        return OpenAIWhisperEngine(ref, models_dir, options)
+    raise EngineError(f"Unknown engine {name!r}; choose one of: {', '.join(ENGINE_NAMES)}.")

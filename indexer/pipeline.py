@@ -1,0 +1,170 @@
+"""Index media files: decode -> transcribe -> language -> entities -> store -> index.
+
+A file that fails is reported with a one-line reason and the batch goes on. The transcript is
+saved before the index is touched, and a file whose transcript exists but is not yet in the
+index (a crash, a Ctrl-C) is finished from the transcript without transcribing it again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields, replace
+from datetime import date, datetime, timezone
+from functools import cached_property
+from pathlib import Path
+
+from .chunking import ChunkingOptions
+from .config import Settings
+from .decode import MediaError, load_audio, probe
+from .engines import Engine, EngineOptions, load_engine
+from .entities import EntityTagger
+from .gazetteer import Gazetteer
+from .language import video_languages
+from .records import MediaInfo, Metadata, Transcript
+from .search_index import add_to_index, is_indexed
+from .store import has_transcript, load_transcript, save_transcript
+from .transcribe import NoSpeechError, transcribe_audio
+
+logger = logging.getLogger(__name__)
+
+# Called with the media facts once known; returns a progress callback (seconds done).
+ProgressFactory = Callable[[MediaInfo], Callable[[float], None]]
+
+
+class MetadataError(ValueError):
+    """A sidecar JSON or a metadata option is malformed."""
+
+
+@dataclass
+class IndexOptions:
+    engine: str = "faster-whisper"
+    model: str = "base"
+    language: str | None = None  # None: detect per chunk among the archive's languages
+    metadata: Metadata = field(default_factory=Metadata)  # CLI values win over the sidecar
+    force: bool = False
+    prompt: bool = True  # bias Whisper toward the gazetteer's names
+    engine_options: EngineOptions = field(default_factory=EngineOptions)
+    chunking: ChunkingOptions = field(default_factory=ChunkingOptions)
+
+
+@dataclass
+class FileOutcome:
+    path: Path
+    status: str  # "indexed", "skipped" or "failed"
+    reason: str = ""
+    video_id: str = ""
+    duration: float = 0.0  # seconds of audio
+    transcribed: bool = False  # False when finished from a saved transcript
+    seconds: float = 0.0  # wall time
+
+
+def validate_date(value: str) -> str:
+    if value:
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            raise MetadataError(f"date {value!r} is not a date like 2009-12-04") from None
+    return value
+
+
+def read_sidecar(media: Path) -> Metadata:
+    """Metadata from `<name>.json` beside the media file, if there is one."""
+    sidecar = media.with_suffix(".json")
+    if not sidecar.is_file():
+        return Metadata()
+    try:
+        data = json.loads(sidecar.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise MetadataError(f"sidecar {sidecar.name} is not valid JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise MetadataError(f"sidecar {sidecar.name} must be a JSON object")
+    known = {f.name for f in fields(Metadata)}
+    values = {key: str(value) for key, value in data.items() if key in known and value}
+    metadata = Metadata(**values)
+    validate_date(metadata.date)
+    return metadata
+
+
+def merge_metadata(media: Path, overrides: Metadata) -> Metadata:
+    merged = read_sidecar(media)
+    for item in fields(Metadata):
+        value = getattr(overrides, item.name)
+        if value:
+            setattr(merged, item.name, value)
+    if not merged.title:
+        merged.title = media.stem.replace("_", " ").replace("-", " ").strip()
+    validate_date(merged.date)
+    return merged
+
+
+class Indexer:
+    """Indexes files one by one; the engine and spaCy load once, on first need."""
+
+    def __init__(self, settings: Settings, options: IndexOptions | None = None):
+        self.settings = settings
+        self.options = options or IndexOptions()
+
+    @cached_property
+    def gazetteer(self) -> Gazetteer:
+        return Gazetteer.load(self.settings.gazetteer_path)
+
+    @cached_property
+    def engine(self) -> Engine:
+        return load_engine(self.options.engine, self.options.model, self.settings.models_dir,
+                           self.options.engine_options)
+
+    @cached_property
+    def tagger(self) -> EntityTagger:
+        return EntityTagger(self.gazetteer)
+
+    def index_file(self, path: Path, progress: ProgressFactory | None = None) -> FileOutcome:
+        started = time.monotonic()
+        try:
+            outcome = self._index_file(Path(path), progress)
+        except (MediaError, MetadataError, NoSpeechError) as exc:
+            outcome = FileOutcome(Path(path), "failed", str(exc))
+        outcome.seconds = time.monotonic() - started
+        return outcome
+
+    def _index_file(self, path: Path, progress: ProgressFactory | None) -> FileOutcome:
+        media = probe(path)
+        video_id = media.video_id
+        transcripts = self.settings.transcripts_dir
+        if not self.options.force and has_transcript(transcripts, video_id):
+            if is_indexed(self.settings.index_dir, video_id):
+                return FileOutcome(path, "skipped", "already indexed", video_id, media.duration)
+            # Transcribed by an earlier run that stopped before indexing: finish that job.
+            self._add(load_transcript(transcripts, video_id))
+            return FileOutcome(path, "indexed", "from saved transcript", video_id, media.duration)
+        metadata = merge_metadata(path, self.options.metadata)
+        audio = load_audio(path)
+        media = replace(media, duration=round(len(audio) / 16000, 3))
+        on_progress = progress(media) if progress else None
+        transcript = self.transcribe(media, audio, metadata, on_progress)
+        save_transcript(transcripts, transcript)
+        self._add(transcript)
+        return FileOutcome(path, "indexed", "", video_id, media.duration, transcribed=True)
+
+    def transcribe(self, media: MediaInfo, audio, metadata: Metadata,
+                   on_progress: Callable[[float], None] | None = None) -> Transcript:
+        languages = self.settings.languages
+        prompts = ({code: self.gazetteer.prompt(code) for code in languages}
+                   if self.options.prompt else None)
+        segments = transcribe_audio(self.engine, audio, languages, self.options.language,
+                                    prompts, self.options.chunking, on_progress)
+        if not segments:
+            raise NoSpeechError("no words recognised (speech detector heard only noise)")
+        self.tagger.tag(segments)
+        language, spoken = video_languages(segments)
+        return Transcript(
+            video_id=media.video_id, media=media, metadata=metadata,
+            engine=self.engine.name, model=self.engine.model_name,
+            language=language, languages=spoken, segments=segments,
+            created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        )
+
+    def _add(self, transcript: Transcript) -> None:
+        add_to_index(self.settings.index_dir, transcript, self.gazetteer, self.settings.languages)
