@@ -21,6 +21,9 @@ logger = logging.getLogger(__name__)
 
 BUNDLED_GAZETTEER = Path(__file__).resolve().parents[1] / "data" / "gazetteer.json"
 LABELS = ("ORG", "LOC", "PER", "MISC")
+# Whisper base copes with a prompt of one or two names; a list of seven made it print lists of
+# names instead of the speech (docs/benchmarks.md, "Prompt").
+MAX_PROMPT_NAMES = 3
 
 
 class GazetteerError(ValueError):
@@ -133,4 +136,4 @@ class Gazetteer:
     def prompt(self, language: str) -> str:
         """Names that bias Whisper toward the archive's spelling, in `language`."""
         names = [e.display_name(language) for e in self.entries.values() if e.prompt]
-        return ", ".join(names) + "."
+        return ", ".join(names[:MAX_PROMPT_NAMES]) + "." if names else ""

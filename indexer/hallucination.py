@@ -35,27 +35,28 @@ def _norm(text: str) -> str:
 _STOCK = {_norm(p) for p in _STOCK_PHRASES}
 
 
+def _repeats(keys: list[str], start: int, n: int) -> int:
+    """How many times keys[start:start+n] occurs back to back from `start`."""
+    count = 1
+    while keys[start + count * n:start + (count + 1) * n] == keys[start:start + n]:
+        count += 1
+    return count
+
+
 def collapse_loops(words: list[Word]) -> list[Word]:
-    """Keep one instance of any phrase (1-6 words) that repeats more than twice in a row."""
+    """Keep one instance of any phrase (1-6 words) said more than twice in a row."""
     keys = [_norm(w.word) for w in words]
     kept: list[Word] = []
-    kept_keys: list[str] = []
     i = 0
     while i < len(words):
-        skipped = False
         for n in range(1, MAX_NGRAM + 1):
-            if len(kept_keys) < n * MAX_REPEATS:
+            count = _repeats(keys, i, n) if i + 2 * n <= len(keys) else 1
+            if count > MAX_REPEATS:
+                kept.extend(words[i:i + n])
+                i += count * n
                 break
-            window = keys[i:i + n]
-            repeated = all(kept_keys[len(kept_keys) - n * (r + 1):len(kept_keys) - n * r] == window
-                           for r in range(MAX_REPEATS))
-            if len(window) == n and repeated:
-                i += n
-                skipped = True
-                break
-        if not skipped:
+        else:
             kept.append(words[i])
-            kept_keys.append(keys[i])
             i += 1
     return kept
 

@@ -322,7 +322,9 @@ def _entity_matcher(gazetteer: Gazetteer, matched: dict[str, set[str]]):
         if entity_id in ids:
             return True
         entry = gazetteer.entries.get(entity_id)
-        return bool(names and entry and any({t.text for t in folding(alias)} & names
+        # Every word of one alias must have matched: NATO marks "OTAN", not the whole
+        # "Conseil OTAN-Russie" whose English alias merely contains "NATO".
+        return bool(names and entry and any({t.text for t in folding(alias)} <= names
                                               for alias in entry.aliases))
 
     return wanted

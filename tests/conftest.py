@@ -1,0 +1,99 @@
+"""Shared fixtures: the real Whisper model, real spaCy, real Whoosh indexes in temp dirs.
+
+Expensive things (engine, spaCy pipelines, an index of the fixtures) are built once per session.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from indexer.config import Settings
+from indexer.engines import load_engine
+from indexer.gazetteer import Gazetteer
+from indexer.models import provision_base_model
+from indexer.pipeline import Indexer, IndexOptions
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+CORPUS = Path(os.environ.get("SPEECHSEARCH_CORPUS", ROOT.parent / "shared" / "corpus"))
+
+
+@pytest.fixture(scope="session")
+def models_dir() -> Path:
+    """Provisioned models, shared by all tests (145 MB: not copied per test)."""
+    path = Path(os.environ.get("SPEECHSEARCH_TEST_MODELS", ROOT / "data" / "models"))
+    provision_base_model(path)
+    return path
+
+
+def make_data_dir(root: Path, models_dir: Path) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "models").symlink_to(models_dir.resolve(), target_is_directory=True)
+    return root
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, models_dir: Path) -> Path:
+    """An empty data dir whose models/ points at the shared provisioned models."""
+    return make_data_dir(tmp_path / "data", models_dir)
+
+
+@pytest.fixture
+def settings(data_dir: Path) -> Settings:
+    return Settings(data_dir=data_dir)
+
+
+@pytest.fixture(scope="session")
+def gazetteer() -> Gazetteer:
+    return Gazetteer.load()
+
+
+@pytest.fixture(scope="session")
+def engine(models_dir: Path):
+    return load_engine("faster-whisper", "base", models_dir)
+
+
+@pytest.fixture(scope="session")
+def session_indexer(models_dir: Path, tmp_path_factory) -> Indexer:
+    """One Indexer (engine and spaCy loaded once) over a session data dir."""
+    data = make_data_dir(tmp_path_factory.mktemp("session") / "data", models_dir)
+    return Indexer(Settings(data_dir=data), IndexOptions())
+
+
+@pytest.fixture(scope="session")
+def indexed(session_indexer: Indexer) -> Indexer:
+    """The French, English and mixed fixtures, transcribed and indexed once."""
+    for name in ("fr_otan.flac", "en_nato.mp3", "mixed_fr_en.ogg"):
+        outcome = session_indexer.index_file(FIXTURES / name)
+        assert outcome.status == "indexed", outcome.reason
+    return session_indexer
+
+
+@pytest.fixture(scope="session")
+def ffmpeg() -> str:
+    import imageio_ffmpeg
+
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def run_ffmpeg(ffmpeg: str, *args: str) -> None:
+    subprocess.run([ffmpeg, "-y", "-loglevel", "error", *args], check=True)
+
+
+@pytest.fixture
+def corpus() -> Path:
+    if not (CORPUS / "MANIFEST.md").is_file():
+        pytest.skip(f"the shared corpus is not at {CORPUS} (set SPEECHSEARCH_CORPUS)")
+    return CORPUS
+
+
+def copy_fixture(name: str, folder: Path, new_name: str | None = None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / (new_name or name)
+    shutil.copyfile(FIXTURES / name, target)
+    return target

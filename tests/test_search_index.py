@@ -1,0 +1,151 @@
+"""The Whoosh index on known transcripts: stems, exact phrases, entities, filters, safety."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indexer.entities import EntityTagger
+from indexer.gazetteer import Gazetteer
+from indexer.records import MediaInfo, Metadata, Segment, Transcript
+from indexer.search_index import (
+    QuerySyntaxError,
+    add_to_index,
+    indexed_video_ids,
+    is_indexed,
+    query_index,
+    remove_from_index,
+)
+
+FR = [
+    "Je viens de présider ma première réunion ministérielle du Conseil OTAN-Russie.",
+    "Nous avons renforcé les coopérations militaires et la lutte contre le terrorisme.",
+    "L'intensification de notre coopération en ce qui concerne l'Afghanistan.",
+]
+EN = ["NATO foreign ministers met in Brussels.", "Cooperation on Afghanistan will grow."]
+
+
+def transcript(video_id: str, texts: list[str], language: str, tagger: EntityTagger,
+               **meta) -> Transcript:
+    segments = [Segment(i * 5.0, i * 5.0 + 4.5, t, language=language)
+                for i, t in enumerate(texts)]
+    tagger.tag(segments)
+    media = MediaInfo(f"/media/{video_id}.mp4", video_id * 4, 1, "mp4", 20.0, True)
+    return Transcript(video_id, media, Metadata(**meta), "test", "none", language,
+                      [language], segments, "2026-01-01T00:00:00+00:00")
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory, gazetteer: Gazetteer) -> Path:
+    tagger = EntityTagger(gazetteer)
+    path = tmp_path_factory.mktemp("ix") / "index"
+    add_to_index(path, transcript("aaaaaaaaaaaaaaaa", FR, "fr", tagger, title="Conseil",
+                                  date="2009-12-04", speaker="Rasmussen"), gazetteer)
+    add_to_index(path, transcript("bbbbbbbbbbbbbbbb", EN, "en", tagger, title="Council",
+                                  date="2010-01-02"), gazetteer)
+    return path
+
+
+def search(index_dir: Path, gazetteer: Gazetteer, q: str, **kw):
+    return query_index(index_dir, q, gazetteer, **kw)
+
+
+def test_nato_finds_the_segment_where_otan_was_said(index_dir, gazetteer) -> None:
+    results = search(index_dir, gazetteer, "NATO")
+    texts = [h.text for h in results.hits]
+    assert FR[0] in texts and EN[0] in texts
+    french = next(h for h in results.hits if h.text == FR[0])
+    assert "<mark>OTAN</mark>" in french.highlight
+
+
+def test_stemming_and_accent_folding(index_dir, gazetteer) -> None:
+    found = {h.text for h in search(index_dir, gazetteer, "coopérations").hits}
+    assert FR[2] in found and FR[1] in found  # coopération, coopérations
+    assert FR[1] in {h.text for h in search(index_dir, gazetteer, "militaire").hits}
+    assert FR[0] in {h.text for h in search(index_dir, gazetteer, "ministerielle").hits}
+
+
+def test_exact_phrases_are_exact(index_dir, gazetteer) -> None:
+    assert [h.text for h in search(index_dir, gazetteer, '"coopérations militaires"').hits] \
+        == [FR[1]]
+    assert search(index_dir, gazetteer, '"coopération militaire"').total == 0
+    assert search(index_dir, gazetteer, '"lutte contre le terrorisme"').total == 1
+
+
+def test_boolean_wildcard_fuzzy_and_fields(index_dir, gazetteer) -> None:
+    assert search(index_dir, gazetteer, "afghanistan NOT intensification").total == 1
+    assert search(index_dir, gazetteer, "terror*").total == 1
+    assert search(index_dir, gazetteer, "terorisme~").total == 1
+    assert search(index_dir, gazetteer, "afghanistan lang:en").total == 1
+    assert search(index_dir, gazetteer, "speaker:rasmussen").total == 3
+    assert search(index_dir, gazetteer, "year:2010").total == 2
+    assert search(index_dir, gazetteer, "ministers OR ministérielle").total == 2
+
+
+def test_entity_filter_by_id_or_any_alias(index_dir, gazetteer) -> None:
+    by_id = search(index_dir, gazetteer, "afghanistan", entity="country:af")
+    by_alias = search(index_dir, gazetteer, "afghanistan", entity="Afghanistan")
+    assert by_id.total == by_alias.total == 2
+    assert search(index_dir, gazetteer, "entity:OTAN").total == 2
+    assert search(index_dir, gazetteer, "réunion", entity="org:nato").total == 1
+    assert search(index_dir, gazetteer, "afghanistan", language="fr").total == 1
+
+
+def test_hits_are_ranked_and_paged(index_dir, gazetteer) -> None:
+    everything = search(index_dir, gazetteer, "afghanistan OR nato OR terrorisme")
+    scores = [h.score for h in everything.hits]
+    assert scores == sorted(scores, reverse=True)
+    page2 = search(index_dir, gazetteer, "afghanistan OR nato OR terrorisme", page=2,
+                   per_page=2)
+    assert page2.total == everything.total and len(page2.hits) == 2
+    assert page2.hits[0].text == everything.hits[2].text
+
+
+def test_highlight_is_escaped(tmp_path: Path, gazetteer: Gazetteer) -> None:
+    tagger = EntityTagger(gazetteer)
+    index = tmp_path / "index"
+    add_to_index(index, transcript("cccccccccccccccc", ["<script>alert(1)</script> Afghanistan"],
+                                   "en", tagger), gazetteer)
+    hit = search(index, gazetteer, "afghanistan").hits[0]
+    assert "<script>" not in hit.highlight and "&lt;script&gt;" in hit.highlight
+
+
+@pytest.mark.parametrize("query, message", [
+    ("", "empty"), ("   ", "empty"), ('"unclosed phrase', "Unbalanced quote"),
+    ("(nato OR russia", "parentheses"), ("nato)", "parentheses"),
+    ("colour:blue", "Unknown field"), ("nato AND", "between words"), ("OR", "between words"),
+    ("x" * 2000, "too long"),
+])
+def test_malformed_queries_say_why(index_dir, gazetteer, query: str, message: str) -> None:
+    with pytest.raises(QuerySyntaxError, match=message):
+        search(index_dir, gazetteer, query)
+
+
+def test_reindexing_replaces_and_remove_deletes(tmp_path: Path, gazetteer: Gazetteer) -> None:
+    tagger = EntityTagger(gazetteer)
+    index = tmp_path / "index"
+    add_to_index(index, transcript("dddddddddddddddd", FR, "fr", tagger), gazetteer)
+    add_to_index(index, transcript("dddddddddddddddd", FR[:1], "fr", tagger), gazetteer)
+    assert search(index, gazetteer, "OTAN OR terrorisme").total == 1
+    assert indexed_video_ids(index) == {"dddddddddddddddd"}
+    remove_from_index(index, "dddddddddddddddd")
+    assert not is_indexed(index, "dddddddddddddddd") and indexed_video_ids(index) == set()
+
+
+def test_failed_write_leaves_the_previous_index(tmp_path: Path, gazetteer: Gazetteer) -> None:
+    tagger = EntityTagger(gazetteer)
+    index = tmp_path / "index"
+    add_to_index(index, transcript("eeeeeeeeeeeeeeee", FR, "fr", tagger), gazetteer)
+    broken = transcript("eeeeeeeeeeeeeeee", EN, "en", tagger)
+    broken.segments[1].start = "not a time"  # fails after the first document is added
+    with pytest.raises(Exception):
+        add_to_index(index, broken, gazetteer)
+    assert search(index, gazetteer, "terrorisme").total == 1
+    assert search(index, gazetteer, "ministers").total == 0
+    add_to_index(index, transcript("ffffffffffffffff", EN, "en", tagger), gazetteer)  # no lock
+    assert search(index, gazetteer, "ministers").total == 1
+
+
+def test_missing_index_means_no_results(tmp_path: Path, gazetteer: Gazetteer) -> None:
+    assert search(tmp_path / "none", gazetteer, "nato").total == 0

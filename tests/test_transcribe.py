@@ -1,0 +1,85 @@
+"""The real Whisper base model on the project's synthesized speech."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES
+from indexer.decode import load_audio
+from indexer.engines import EngineError, load_engine
+from indexer.models import ModelError
+from indexer.transcribe import NoSpeechError, transcribe_audio
+
+LANGS = ("fr", "en")
+
+
+def text_of(segments) -> str:
+    return " ".join(s.text for s in segments).lower()
+
+
+def test_french_with_word_timestamps(engine) -> None:
+    audio = load_audio(FIXTURES / "fr_otan.flac")
+    segments = transcribe_audio(engine, audio, LANGS)
+    assert {s.language for s in segments} == {"fr"}
+    text = text_of(segments)
+    assert "afghanistan" in text and "terrorisme" in text
+    words = [w for s in segments for w in s.words]
+    assert words and all(0 <= w.start <= w.end <= len(audio) / 16000 + 0.5 for w in words)
+    assert all(0 <= w.probability <= 1 for w in words)
+    assert [w.start for w in words] == sorted(w.start for w in words)
+
+
+def test_english(engine) -> None:
+    segments = transcribe_audio(engine, load_audio(FIXTURES / "en_nato.mp3"), LANGS)
+    assert {s.language for s in segments} == {"en"}
+    assert "afghanistan" in text_of(segments)
+
+
+def test_mixed_file_gets_each_part_in_its_own_language(engine) -> None:
+    segments = transcribe_audio(engine, load_audio(FIXTURES / "mixed_fr_en.ogg"), LANGS)
+    languages = [s.language for s in segments]
+    assert languages[0] == "fr" and languages[-1] == "en"
+    assert languages == sorted(languages, key=["fr", "en"].index)  # French, then English
+    english = " ".join(s.text for s in segments if s.language == "en").lower()
+    assert "brussels" in english or "russia" in english
+
+
+def test_forced_language_labels_every_segment(engine) -> None:
+    segments = transcribe_audio(engine, load_audio(FIXTURES / "fr_otan.flac"), LANGS,
+                                language="fr")
+    assert {(s.language, s.language_probability) for s in segments} == {("fr", 1.0)}
+
+
+def test_silence_gives_no_text(engine) -> None:
+    with pytest.raises(NoSpeechError, match="only silence"):
+        transcribe_audio(engine, load_audio(FIXTURES / "silence.wav"), LANGS)
+
+
+def test_progress_reports_audio_time(engine) -> None:
+    audio = load_audio(FIXTURES / "mixed_fr_en.ogg")
+    seen: list[float] = []
+    transcribe_audio(engine, audio, LANGS, progress=seen.append)
+    assert len(seen) == 2 and seen == sorted(seen) and seen[-1] <= len(audio) / 16000
+
+
+@pytest.mark.slow
+def test_openai_whisper_engine_same_weights(models_dir: Path, tmp_path: Path) -> None:
+    # A scratch models dir linking the CTranslate2 folder: conversion runs for real.
+    (tmp_path / "whisper-base-ct2").symlink_to(models_dir / "whisper-base-ct2")
+    engine = load_engine("openai-whisper", "base", tmp_path)
+    assert engine.name == "openai-whisper"
+    segments = transcribe_audio(engine, load_audio(FIXTURES / "en_nato.mp3"), LANGS)
+    assert {s.language for s in segments} == {"en"}
+    assert "afghanistan" in text_of(segments)
+    assert all(s.words for s in segments)
+
+
+def test_unknown_engine_and_model_say_what_to_do(models_dir: Path, tmp_path: Path) -> None:
+    with pytest.raises(EngineError, match="choose one of"):
+        load_engine("vosk", "base", models_dir)
+    with pytest.raises(ModelError, match="Unknown model"):
+        load_engine("faster-whisper", "no-such-model", models_dir)
+    with pytest.raises(ModelError, match="no model.bin"):
+        load_engine("faster-whisper", str(tmp_path), models_dir)
