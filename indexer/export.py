@@ -51,7 +51,7 @@ def to_txt(transcript: Transcript) -> str:
     header = [meta.title or transcript.video_id]
     header += [part for part in (meta.date, meta.speaker, meta.event) if part]
     lines = [" · ".join(header), ""]
-    lines += [f"[{clock(s.start)}] {s.text}" for s in transcript.segments]
+    lines += [f"[{clock(s.start)}] {' '.join(s.text.split())}" for s in transcript.segments]
     return "\n".join(lines) + "\n"
 
 

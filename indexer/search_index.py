@@ -287,6 +287,7 @@ def query_index(index_dir: Path, text: str, gazetteer: Gazetteer, language: str 
                 entity: str | None = None, page: int = 1, per_page: int = 20) -> SearchResults:
     """Search segments, best first. Raises QuerySyntaxError for a query it cannot read."""
     if not whoosh_index.exists_in(str(index_dir), indexname=INDEX_NAME):
+        check_query(text)  # a bad query is an error even on an empty archive
         return SearchResults(query=text, total=0, page=page, per_page=per_page)
     ix = whoosh_index.open_dir(str(index_dir), indexname=INDEX_NAME)
     parsed = parse_query(ix.schema, text, gazetteer.lookup)

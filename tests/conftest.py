@@ -85,7 +85,7 @@ def run_ffmpeg(ffmpeg: str, *args: str) -> None:
     subprocess.run([ffmpeg, "-y", "-loglevel", "error", *args], check=True)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def corpus() -> Path:
     if not (CORPUS / "MANIFEST.md").is_file():
         pytest.skip(f"the shared corpus is not at {CORPUS} (set SPEECHSEARCH_CORPUS)")
