@@ -40,14 +40,6 @@ class ModelRef:
     path: Path | None  # local CTranslate2 folder, or None for a hub name
 
 
-def sha256_of(path: Path, chunk_size: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(chunk_size):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _package_data(package: str) -> Path:
     try:
         return Path(str(resources.files(package) / "data"))
