@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-
 from conftest import FIXTURES
+
 from indexer.chunking import Chunk, ChunkingOptions, group_spans, speech_chunks
 from indexer.decode import load_audio
 

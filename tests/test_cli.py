@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import ROOT, copy_fixture
 
-from conftest import FIXTURES, ROOT, copy_fixture
 from indexer.cli import main
 from indexer.store import load_transcript
 

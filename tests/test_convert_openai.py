@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import CORPUS
 
 from indexer.convert_openai import (
     OPENAI_CHECKPOINT_NAME,
@@ -18,8 +19,6 @@ from indexer.convert_openai import (
     read_ct2_variables,
 )
 from indexer.models import BASE_MODEL_DIRNAME, provision_base_model
-
-from conftest import CORPUS
 
 JFK = CORPUS / "en_jfk.flac"
 

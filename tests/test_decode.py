@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import FIXTURES, run_ffmpeg
+
 from indexer.decode import MediaError, iter_media_files, load_audio, probe
 
 SOURCE = FIXTURES / "fr_otan.flac"

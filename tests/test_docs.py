@@ -7,8 +7,8 @@ import shlex
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import ROOT
+
 from indexer.cli import main
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.language import best, label_segment, restrict, text_probabilities, video_languages
+from indexer.language import (
+    best,
+    label_segment,
+    restrict,
+    text_probabilities,
+    video_languages,
+)
 from indexer.records import Segment
 
 LANGS = ("fr", "en")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES
+
 from indexer.decode import load_audio
 from indexer.engines import EngineError, load_engine
 from indexer.models import ModelError

@@ -31,8 +31,11 @@ class OpenAIWhisperEngine:
                 "The openai-whisper engine is not installed. Run `make install`, which installs "
                 "torch (CPU) and openai-whisper."
             ) from exc
-        from ..convert_openai import OPENAI_CHECKPOINT_NAME, convert_ct2_to_openai
-        from ..convert_openai import load_openai_model
+        from ..convert_openai import (
+            OPENAI_CHECKPOINT_NAME,
+            convert_ct2_to_openai,
+            load_openai_model,
+        )
 
         torch.set_num_threads(options.cpu_threads or os.cpu_count() or 1)
         self._whisper = whisper

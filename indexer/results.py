@@ -1,0 +1,97 @@
+"""Search results and query checks: what callers of the index see, with no Whoosh in it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from html import escape
+
+MAX_QUERY_LENGTH = 1000
+# Field filters users may type, and the schema field each one reads.
+QUERY_FIELDS = {"lang": "language", "language": "language", "entity": "entities",
+                "video": "video_id", "title": "title", "speaker": "speaker",
+                "event": "event", "date": "date", "year": "year", "text": "text"}
+
+
+class QuerySyntaxError(ValueError):
+    """The query cannot be understood; str(error) says why and how to fix it."""
+
+
+@dataclass
+class Hit:
+    video_id: str
+    title: str
+    start: float
+    end: float
+    text: str
+    highlight: str  # the segment text, HTML-escaped, matches wrapped in <mark>
+    language: str
+    entities: list[str]
+    score: float
+    date: str = ""
+    speaker: str = ""
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass
+class SearchResults:
+    query: str
+    total: int
+    hits: list[Hit] = field(default_factory=list)
+    page: int = 1
+    per_page: int = 20
+
+    def to_dict(self) -> dict:
+        return {"query": self.query, "total": self.total, "page": self.page,
+                "per_page": self.per_page, "hits": [h.to_dict() for h in self.hits]}
+
+
+_FIELD_PREFIX = re.compile(r'(?:^|[\s(])([A-Za-z_]+):(?!//)')
+
+
+def check_query(text: str) -> str:
+    """Reject what Whoosh would silently misread; return the stripped query."""
+    text = text.strip()
+    if not text:
+        raise QuerySyntaxError("The query is empty: type a word, or \"an exact phrase\".")
+    if len(text) > MAX_QUERY_LENGTH:
+        raise QuerySyntaxError(f"The query is too long ({len(text)} characters; "
+                               f"at most {MAX_QUERY_LENGTH}).")
+    if text.count('"') % 2:
+        raise QuerySyntaxError('Unbalanced quote: close the "exact phrase" with a second ".')
+    unquoted = re.sub(r'"[^"]*"', " ", text)
+    depth = 0
+    for char in unquoted:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            break
+    if depth:
+        raise QuerySyntaxError("Unbalanced parentheses: each ( needs a matching ).")
+    for name in _FIELD_PREFIX.findall(unquoted):
+        if name.lower() not in QUERY_FIELDS:
+            known = ", ".join(sorted(set(QUERY_FIELDS)))
+            raise QuerySyntaxError(f"Unknown field {name!r}: use one of {known}.")
+    words = unquoted.split()
+    if words and (words[-1] in ("AND", "OR", "NOT") or words[0] in ("AND", "OR")):
+        raise QuerySyntaxError("AND, OR and NOT go between words: 'nato AND russia', "
+                               "'nato NOT russia'.")
+    return text
+
+
+def mark(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    """HTML-escape `text` and wrap the character ranges `spans` in <mark>."""
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    out, last = [], 0
+    for start, end in merged:
+        out += [escape(text[last:start]), "<mark>", escape(text[start:end]), "</mark>"]
+        last = end
+    out.append(escape(text[last:]))
+    return "".join(out)
