@@ -4,10 +4,13 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 DATA_DIR ?= data
 STAMP  := $(VENV)/.installed
+MO     := search_app/translations/fr/LC_MESSAGES/messages.mo
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
 
-.PHONY: install run index models test test-fast bench samples clean
+.PHONY: install run index models test test-fast bench samples clean translations
 
-install: $(STAMP)
+install: $(STAMP) $(MO)
 
 # torch first, pinned to the CPU wheel: anything else lets pip pull a CUDA build.
 # openai-whisper with --no-deps: its metadata asks for triton (GPU only, 1 GB).
@@ -19,13 +22,19 @@ $(STAMP): setup.cfg pyproject.toml
 	$(BIN)/pip install -q --no-deps openai-whisper==20250625
 	touch $(STAMP)
 
+# French UI strings, compiled from the tracked .po file.
+$(MO): search_app/translations/fr/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile -q -d search_app/translations
+
 models: install
 	$(BIN)/speechsearch --data-dir $(DATA_DIR) models
 
 index: models
 	$(BIN)/speechsearch --data-dir $(DATA_DIR) index $(DATA_DIR)/samples
 
+# Indexes the samples (already indexed files are skipped), then serves the site.
 run: index
+	$(BIN)/speechsearch --data-dir $(DATA_DIR) serve --host $(HOST) --port $(PORT)
 
 test: install
 	$(BIN)/python -m pytest
@@ -39,6 +48,13 @@ bench: install
 # Regenerates data/samples and tests/fixtures (needs Debian's espeak-ng and sox).
 samples: install
 	$(BIN)/python scripts/make_media.py
+
+# After changing UI strings: refresh the template and the French catalog.
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg --no-location --omit-header \
+		-o search_app/translations/messages.pot search_app
+	$(BIN)/python scripts/translations_fr.py
+	$(BIN)/pybabel compile -q -d search_app/translations
 
 clean:
 	rm -rf $(DATA_DIR)/index $(DATA_DIR)/transcripts

@@ -239,6 +239,32 @@ def export_command(ctx: click.Context, video_id: str, fmt: str, output: Path | N
 
 
 @main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0 for every interface).")
+@click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True,
+              help="Port to listen on.")
+@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True,
+              help="Worker threads of the WSGI server.")
+@data_dir_option
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, threads: int,
+          data_dir: Path | None) -> None:
+    """Serve the search site and JSON API (waitress, a production WSGI server).
+
+        speechsearch serve --port 5000
+    """
+    import waitress
+
+    from search_app import create_app
+
+    settings = settings_from(ctx, data_dir)
+    app = create_app({"DATA_DIR": str(settings.data_dir),
+                      "LANGUAGES": ",".join(settings.languages)})
+    click.echo(f"Serving {settings.data_dir} on http://{host}:{port}/ (Ctrl-C stops)")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="speechsearch")
+
+
+@main.command()
 @data_dir_option
 @click.pass_context
 def models(ctx: click.Context, data_dir: Path | None) -> None:

@@ -43,10 +43,18 @@ class SearchResults:
     hits: list[Hit] = field(default_factory=list)
     page: int = 1
     per_page: int = 20
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)  # name -> value -> count
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
 
     def to_dict(self) -> dict:
-        return {"query": self.query, "total": self.total, "page": self.page,
+        data = {"query": self.query, "total": self.total, "page": self.page,
                 "per_page": self.per_page, "hits": [h.to_dict() for h in self.hits]}
+        if self.facets:
+            data["facets"] = self.facets
+        return data
 
 
 _FIELD_PREFIX = re.compile(r'(?:^|[\s(])([A-Za-z_]+):(?!//)')

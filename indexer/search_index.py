@@ -9,11 +9,13 @@ One document per transcript segment. The text is indexed three ways:
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh import query as Q
+from whoosh import sorting
 from whoosh.analysis import (
     CharsetFilter,
     LowercaseFilter,
@@ -23,7 +25,7 @@ from whoosh.analysis import (
 )
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.lang import has_stemmer, has_stopwords, stopwords_for_language
-from whoosh.qparser import FieldAliasPlugin, FuzzyTermPlugin, MultifieldParser
+from whoosh.qparser import FieldAliasPlugin, FuzzyTermPlugin, MultifieldParser, QueryParser
 from whoosh.support.charset import accent_map
 
 from .gazetteer import Gazetteer
@@ -71,6 +73,7 @@ def make_schema(languages: Sequence[str]) -> Schema:
         entity_names=TEXT(analyzer=_folding_analyzer(), phrase=True),
         title=TEXT(analyzer=_folding_analyzer(), stored=True),
         speaker=TEXT(analyzer=_folding_analyzer(), stored=True),
+        speaker_key=ID(),  # the whole name, for the speaker facet and filter
         event=TEXT(analyzer=_folding_analyzer(), stored=True),
         date=ID(stored=True),
         year=ID(stored=True),
@@ -90,12 +93,12 @@ def open_index(index_dir: Path, languages: Sequence[str] = ("fr", "en")):
         return whoosh_index.create_in(str(index_dir), make_schema(languages),
                                       indexname=INDEX_NAME)
     ix = whoosh_index.open_dir(str(index_dir), indexname=INDEX_NAME)
-    missing = [lang for lang in languages
-               if has_stemmer(lang) and stem_field(lang) not in ix.schema]
-    if missing:
+    wanted = make_schema(languages)
+    missing = [name for name in wanted.names() if name not in ix.schema]
+    if missing:  # an index made by an older version, or new archive languages
         with ix.writer() as writer:
-            for lang in missing:
-                writer.add_field(stem_field(lang), TEXT(analyzer=_stemming_analyzer(lang)))
+            for name in missing:
+                writer.add_field(name, wanted[name])
         ix = whoosh_index.open_dir(str(index_dir), indexname=INDEX_NAME)
     return ix
 
@@ -118,6 +121,7 @@ def _documents(transcript: Transcript, gazetteer: Gazetteer, schema: Schema) -> 
             "entity_names": " ; ".join(names),
             "title": meta.title,
             "speaker": meta.speaker,
+            "speaker_key": meta.speaker,
             "event": meta.event,
             "date": meta.date,
             "year": meta.date[:4],
@@ -177,12 +181,16 @@ def _parser(schema: Schema) -> MultifieldParser:
     boosts = {"text": 1.0, "entity_names": 0.6, **{name: 0.8 for name in stems}}
     parser = MultifieldParser(fields, schema, fieldboosts=boosts)
     parser.add_plugin(FuzzyTermPlugin())
+    parser.add_plugin(FieldAliasPlugin(_field_aliases()))
+    return parser
+
+
+def _field_aliases() -> dict[str, list[str]]:
     aliases: dict[str, list[str]] = {}
     for alias, target in QUERY_FIELDS.items():
         if alias != target:
             aliases.setdefault(target, []).append(alias)
-    parser.add_plugin(FieldAliasPlugin(aliases))
-    return parser
+    return aliases
 
 
 def _refine(query, resolve_entity: Callable[[str], str | None]):
@@ -210,32 +218,102 @@ def parse_query(schema: Schema, text: str, resolve_entity: Callable[[str], str |
     return _refine(parsed, resolve_entity)
 
 
-def _filters(language: str | None, entity: str | None,
-             resolve_entity: Callable[[str], str | None]):
+def _filters(language: str | None, entity: str | None, speaker: str | None,
+             year: str | None, resolve_entity: Callable[[str], str | None]):
     terms = []
     if language:
         terms.append(Q.Term("language", language.lower()))
     if entity:
         terms.append(Q.Term("entities", (resolve_entity(entity) or entity).lower()))
+    if speaker:
+        terms.append(Q.Term("speaker_key", speaker))
+    if year:
+        terms.append(Q.Term("year", year))
     return Q.And(terms) if terms else None
+
+
+FACETS = {"language": "language", "entity": "entities", "speaker": "speaker_key",
+          "year": "year"}
+
+
+class SegmentSearcher:
+    """Searches one index for the life of an app or a command.
+
+    Each thread keeps its own Whoosh searcher (they are not shared across threads), reuses it
+    from request to request, and refreshes it only when a writer has committed since.
+    """
+
+    def __init__(self, index_dir: Path, gazetteer: Gazetteer):
+        self.index_dir = index_dir
+        self.gazetteer = gazetteer
+        self._local = threading.local()
+
+    def _searcher(self):
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is None:
+            if not whoosh_index.exists_in(str(self.index_dir), indexname=INDEX_NAME):
+                return None
+            ix = whoosh_index.open_dir(str(self.index_dir), indexname=INDEX_NAME)
+            searcher = ix.searcher()
+        elif not searcher.up_to_date():
+            searcher = searcher.refresh()
+        self._local.searcher = searcher
+        return searcher
+
+    def search(self, text: str, language: str | None = None, entity: str | None = None,
+               speaker: str | None = None, year: str | None = None, page: int = 1,
+               per_page: int = 20, facets: bool = False) -> SearchResults:
+        """Segments best first, one page; with `facets`, counts over every match.
+
+        Raises QuerySyntaxError for a query it cannot read.
+        """
+        searcher = self._searcher()
+        if searcher is None:
+            check_query(text)  # a bad query is an error even on an empty archive
+            return SearchResults(query=text, total=0, page=page, per_page=per_page)
+        lookup = self.gazetteer.lookup
+        parsed = parse_query(searcher.schema, text, lookup)
+        grouped = ({name: sorting.FieldFacet(field, allow_overlap=(name == "entity"),
+                                             maptype=sorting.Count)
+                    for name, field in FACETS.items() if field in searcher.schema}
+                   if facets else None)
+        results = searcher.search(parsed, limit=page * per_page, groupedby=grouped,
+                                  filter=_filters(language, entity, speaker, year, lookup))
+        matched = _matched_terms(parsed, searcher.reader())
+        entity_matcher = _entity_matcher(self.gazetteer, matched)
+        hits = [_hit(searcher.schema, hit, matched, entity_matcher)
+                for hit in results[(page - 1) * per_page:page * per_page]]
+        counts = {name: _sorted_counts(results.groups(name)) for name in grouped or {}}
+        return SearchResults(query=text, total=len(results), hits=hits, page=page,
+                             per_page=per_page, facets=counts)
+
+
+    def suggestion(self, text: str) -> str | None:
+        """The query with each unknown word replaced by the closest word said in the archive."""
+        searcher = self._searcher()
+        if searcher is None:
+            return None
+        try:
+            check_query(text)
+        except QuerySyntaxError:
+            return None
+        # Spell-check against the words as said (the `text` field), not against stems.
+        parser = QueryParser("text", searcher.schema)
+        parser.add_plugin(FieldAliasPlugin(_field_aliases()))
+        corrected = searcher.correct_query(parser.parse(text), text)
+        return corrected.string if corrected.string != text else None
+
+
+def _sorted_counts(groups: dict) -> dict[str, int]:
+    pairs = [(k.decode() if isinstance(k, bytes) else str(k), n) for k, n in groups.items() if k]
+    return dict(sorted(pairs, key=lambda kv: (-kv[1], kv[0])))
 
 
 def query_index(index_dir: Path, text: str, gazetteer: Gazetteer, language: str | None = None,
                 entity: str | None = None, page: int = 1, per_page: int = 20) -> SearchResults:
-    """Search segments, best first. Raises QuerySyntaxError for a query it cannot read."""
-    if not whoosh_index.exists_in(str(index_dir), indexname=INDEX_NAME):
-        check_query(text)  # a bad query is an error even on an empty archive
-        return SearchResults(query=text, total=0, page=page, per_page=per_page)
-    ix = whoosh_index.open_dir(str(index_dir), indexname=INDEX_NAME)
-    parsed = parse_query(ix.schema, text, gazetteer.lookup)
-    with ix.searcher() as searcher:
-        results = searcher.search_page(parsed, page, pagelen=per_page,
-                                       filter=_filters(language, entity, gazetteer.lookup))
-        matched = _matched_terms(parsed, searcher.reader())
-        entity_matcher = _entity_matcher(gazetteer, matched)
-        hits = [_hit(ix.schema, hit, matched, entity_matcher) for hit in results]
-        return SearchResults(query=text, total=len(results), hits=hits, page=page,
-                             per_page=per_page)
+    """One-off search (the CLI): the same code path as the site's SegmentSearcher."""
+    return SegmentSearcher(index_dir, gazetteer).search(text, language=language, entity=entity,
+                                                        page=page, per_page=per_page)
 
 
 def _matched_terms(query, reader) -> dict[str, set[str]]:

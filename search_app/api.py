@@ -1,0 +1,74 @@
+"""JSON API for researchers' scripts; documented in openapi.json (served at /api/openapi.json)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+from flask import Blueprint, current_app, jsonify, url_for
+from flask_babel import gettext as _
+
+from indexer.results import QuerySyntaxError
+
+from .errors import abort_with
+from .params import search_params
+from .videos import load, transcript_response
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+OPENAPI = Path(__file__).with_name("openapi.json")
+
+
+def player_url(video_id: str, start: float, end: float | None = None) -> str:
+    fragment = f"#t={start:.1f}" + (f",{end:.1f}" if end is not None else "")
+    return url_for("videos.player", video_id=video_id, _external=True) + fragment
+
+
+@bp.route("/search")
+def search():
+    params = search_params()
+    if not params.q:
+        abort_with(400, _("The q parameter is required: the words to search for."))
+    try:
+        results = current_app.extensions["archive"].searcher.search(
+            params.q, language=params.lang, entity=params.entity, speaker=params.speaker,
+            year=params.year, page=params.page, per_page=params.per_page, facets=True)
+    except QuerySyntaxError as exc:
+        abort_with(400, str(exc))
+    data = results.to_dict()
+    data["pages"] = results.pages
+    for hit in data["hits"]:
+        hit["url"] = player_url(hit["video_id"], hit["start"], hit["end"])
+    return jsonify(data)
+
+
+@bp.route("/videos")
+def videos():
+    found = [asdict(v) | {"url": url_for("api.video", video_id=v.video_id, _external=True)}
+             for v in current_app.extensions["archive"].videos()]
+    return jsonify(total=len(found), videos=found)
+
+
+@bp.route("/videos/<video_id>")
+def video(video_id: str):
+    transcript = load(video_id)
+    data = transcript.to_dict()
+    data["media"].pop("path", None)  # where the file lives on the server is nobody's business
+    data["media_url"] = url_for("videos.media", video_id=video_id, _external=True)
+    data["player_url"] = url_for("videos.player", video_id=video_id, _external=True)
+    return jsonify(data)
+
+
+@bp.route("/videos/<video_id>/transcript.<fmt>")
+def transcript(video_id: str, fmt: str):
+    return transcript_response(video_id, fmt)
+
+
+@bp.route("/openapi.json")
+def openapi():
+    return current_app.response_class(OPENAPI.read_text(encoding="utf-8"),
+                                      mimetype="application/json")
+
+
+def openapi_document() -> dict:
+    return json.loads(OPENAPI.read_text(encoding="utf-8"))

@@ -1,0 +1,54 @@
+"""Errors: JSON with a message under /api, a page elsewhere; never a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+logger = logging.getLogger(__name__)
+bp = Blueprint("errors", __name__)
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, message: str):
+    if wants_json():
+        return jsonify(error={"status": status, "message": message}), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def _message(error: HTTPException) -> str:
+    messages = {
+        404: _("This page or video does not exist in the archive."),
+        405: _("This address does not accept that kind of request."),
+        413: _("The request is too large."),
+        416: _("The requested byte range is outside the file."),
+    }
+    return messages.get(error.code or 500, error.description or _("Something went wrong."))
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        # Our own aborts carry a specific description; Werkzeug's defaults get ours.
+        specific = getattr(error, "speechsearch_message", None)
+        return error_response(error.code or 500, specific or _message(error))
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        logger.exception("unexpected error on %s", request.path)
+        return error_response(500, InternalServerError.description)
+
+
+def abort_with(status: int, message: str):
+    """abort() with a message meant for the user."""
+    from werkzeug.exceptions import default_exceptions
+
+    error = default_exceptions[status]()
+    error.speechsearch_message = message
+    raise error

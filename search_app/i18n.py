@@ -1,0 +1,54 @@
+"""French and English UI with Flask-Babel: ?ui=fr|en (remembered in a cookie), else the browser's
+Accept-Language."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g, request, url_for
+from flask_babel import Babel, format_date
+
+from indexer.export import clock
+
+COOKIE = "ui_lang"
+
+
+def select_locale() -> str:
+    languages = current_app.config["UI_LANGUAGES"]
+    chosen = request.args.get("ui") or request.cookies.get(COOKIE)
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+def switch_url(language: str) -> str:
+    """This page in another UI language."""
+    args = request.args.to_dict(flat=False)
+    args["ui"] = [language]
+    return url_for(request.endpoint or "search.index", **(request.view_args or {}), **args)
+
+
+def human_date(value: str) -> str:
+    from datetime import date
+
+    try:
+        return format_date(date.fromisoformat(value), "long")
+    except (TypeError, ValueError):
+        return value or ""
+
+
+def init_app(app: Flask) -> None:
+    Babel(app, locale_selector=select_locale)
+
+    @app.before_request
+    def remember_locale() -> None:
+        g.ui_lang = select_locale()
+
+    @app.after_request
+    def store_choice(response):
+        chosen = request.args.get("ui")
+        if chosen in app.config["UI_LANGUAGES"] and request.cookies.get(COOKIE) != chosen:
+            response.set_cookie(COOKIE, chosen, max_age=365 * 86400, samesite="Lax",
+                                httponly=True)
+        return response
+
+    app.jinja_env.globals.update(switch_url=switch_url)
+    app.jinja_env.filters.update(clock=clock, human_date=human_date)

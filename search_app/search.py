@@ -1,0 +1,76 @@
+"""The search page: results grouped by video, facets, pagination, help and suggestions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import Blueprint, current_app, g, render_template, request, url_for
+
+from indexer.results import Hit, QuerySyntaxError
+
+from .params import search_params
+
+bp = Blueprint("search", __name__)
+
+
+@dataclass
+class VideoGroup:
+    video_id: str
+    title: str
+    date: str
+    speaker: str
+    hits: list[Hit] = field(default_factory=list)
+
+
+def group_by_video(hits: list[Hit]) -> list[VideoGroup]:
+    """Hits are best first; a video's place is that of its best hit."""
+    groups: dict[str, VideoGroup] = {}
+    for hit in hits:
+        group = groups.setdefault(hit.video_id, VideoGroup(hit.video_id, hit.title, hit.date,
+                                                           hit.speaker))
+        group.hits.append(hit)
+    return list(groups.values())
+
+
+def page_url(page: int) -> str:
+    args = request.args.to_dict()
+    args["page"] = str(page)
+    return url_for("search.index", **args)
+
+
+def facet_url(name: str, value: str | None) -> str:
+    """This search narrowed (or widened, with None) by one facet; back to page 1."""
+    args = request.args.to_dict()
+    args.pop("page", None)
+    key = {"language": "lang"}.get(name, name)
+    if value is None:
+        args.pop(key, None)
+    else:
+        args[key] = value
+    return url_for("search.index", **args)
+
+
+@bp.route("/")
+@bp.route("/search")
+def index():
+    archive = current_app.extensions["archive"]
+    params = search_params()
+    context = {"params": params, "results": None, "error": None, "suggestion": None,
+               "videos": [], "groups": []}
+    if not params.q:
+        context["videos"] = archive.videos()[:12]
+        return render_template("search.html", **context)
+    try:
+        results = archive.searcher.search(
+            params.q, language=params.lang, entity=params.entity, speaker=params.speaker,
+            year=params.year, page=params.page, per_page=params.per_page, facets=True)
+    except QuerySyntaxError as exc:
+        context["error"] = str(exc)
+        return render_template("search.html", **context), 400
+    context["results"] = results
+    context["groups"] = group_by_video(results.hits)
+    if not results.total:
+        context["suggestion"] = archive.searcher.suggestion(params.q)
+    context["entity_name"] = lambda entity_id: archive.entity_name(entity_id, g.ui_lang)
+    context.update(page_url=page_url, facet_url=facet_url)
+    return render_template("search.html", **context)

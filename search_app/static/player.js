@@ -1,0 +1,69 @@
+// Player page: start at #t= or ?t=, follow the spoken segment, seek on click, copy a citation.
+(function () {
+  "use strict";
+  var player = document.getElementById("player");
+  if (!player) return;
+  var segments = Array.prototype.slice.call(document.querySelectorAll("#segments .segment"));
+  var current = null;
+
+  function fragmentStart() {
+    var match = /(?:^#|&)t=([0-9.]+)(?:,([0-9.]+))?/.exec(window.location.hash);
+    if (match) return parseFloat(match[1]);
+    var fromServer = player.getAttribute("data-start");
+    return fromServer ? parseFloat(fromServer) : null;
+  }
+
+  function seek(seconds, play) {
+    if (!isFinite(seconds)) return;
+    var go = function () {
+      player.currentTime = seconds;
+      if (play) { var p = player.play(); if (p && p.catch) p.catch(function () {}); }
+    };
+    if (player.readyState >= 1) go(); else player.addEventListener("loadedmetadata", go, { once: true });
+  }
+
+  function highlight() {
+    var now = player.currentTime, found = null;
+    for (var i = 0; i < segments.length; i++) {
+      var s = segments[i];
+      if (now >= parseFloat(s.dataset.start) - 0.05 && now < parseFloat(s.dataset.end)) { found = s; break; }
+    }
+    if (found === current) return;
+    if (current) { current.classList.remove("speaking"); current.removeAttribute("aria-current"); }
+    current = found;
+    if (current) {
+      current.classList.add("speaking");
+      current.setAttribute("aria-current", "true");
+      var box = current.parentElement.getBoundingClientRect(), r = current.getBoundingClientRect();
+      if (r.top < box.top || r.bottom > box.bottom) current.scrollIntoView({ block: "nearest" });
+    }
+  }
+
+  player.addEventListener("timeupdate", highlight);
+  player.addEventListener("seeked", highlight);
+  document.getElementById("segments").addEventListener("click", function (event) {
+    var segment = event.target.closest(".segment");
+    if (!segment) return;
+    seek(parseFloat(segment.dataset.start), true);
+    history.replaceState(null, "", "#t=" + segment.dataset.start + "," + segment.dataset.end);
+  });
+  window.addEventListener("hashchange", function () { seek(fragmentStart(), false); });
+  var start = fragmentStart();
+  if (start !== null) seek(start, false);
+  highlight();
+
+  var cite = document.getElementById("cite");
+  cite.addEventListener("click", function () {
+    var seg = current || segments[0];
+    var quote = seg ? seg.querySelector(".text").textContent.trim() : "";
+    var from = seg ? seg.dataset.start : "0", to = seg ? seg.dataset.end : "";
+    var parts = [cite.dataset.title, cite.dataset.date, cite.dataset.speaker].filter(Boolean);
+    var text = parts.join(", ") + (quote ? ": \u201c" + quote + "\u201d" : "") + " " +
+      cite.dataset.url + "#t=" + from + (to ? "," + to : "");
+    var status = document.getElementById("cite-status");
+    var done = function () { status.textContent = "\u2713 " + text; };
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(text).then(done, done);
+    } else { done(); }
+  });
+}());
