@@ -21,7 +21,7 @@ MAKE_TARGETS = {line.split()[1] for block in BLOCKS for line in block.splitlines
 
 def test_readme_has_a_command_for_each_verb() -> None:
     verbs = {shlex.split(c)[1] for c in COMMANDS}
-    assert {"index", "search", "export", "models"} <= verbs
+    assert {"index", "search", "export", "serve", "models"} <= verbs
 
 
 @pytest.mark.parametrize("command", COMMANDS)
