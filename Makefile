@@ -45,7 +45,7 @@ test-fast: install
 bench: install
 	$(BIN)/python -m bench.engines
 
-# Regenerates data/samples and tests/fixtures (needs Debian's espeak-ng and sox).
+# Regenerates data/samples and tests/fixtures (needs Debian's espeak-ng).
 samples: install
 	$(BIN)/python scripts/make_media.py
 
