@@ -22,7 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import api, errors, i18n, search, videos
 
     i18n.init_app(app)
-    errors.init_app(app)
+    app.register_blueprint(errors.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(videos.bp)
     app.register_blueprint(api.bp)

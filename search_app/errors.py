@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Flask, jsonify, render_template, request
+from flask import Blueprint, jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -32,17 +32,17 @@ def _message(error: HTTPException) -> str:
     return messages.get(error.code or 500, error.description or _("Something went wrong."))
 
 
-def init_app(app: Flask) -> None:
-    @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException):
-        # Our own aborts carry a specific description; Werkzeug's defaults get ours.
-        specific = getattr(error, "speechsearch_message", None)
-        return error_response(error.code or 500, specific or _message(error))
+@bp.app_errorhandler(HTTPException)
+def http_error(error: HTTPException):
+    # Our own aborts carry a message for the user; Werkzeug's defaults get ours.
+    specific = getattr(error, "speechsearch_message", None)
+    return error_response(error.code or 500, specific or _message(error))
 
-    @app.errorhandler(Exception)
-    def unexpected(error: Exception):
-        logger.exception("unexpected error on %s", request.path)
-        return error_response(500, InternalServerError.description)
+
+@bp.app_errorhandler(Exception)
+def unexpected(error: Exception):
+    logger.exception("unexpected error on %s", request.path)
+    return error_response(500, InternalServerError.description)
 
 
 def abort_with(status: int, message: str):

@@ -166,7 +166,8 @@ def test_transcript_exports(client) -> None:
     assert json.loads(client.get(f"/videos/{video_id}/transcript.json").text)["video_id"] \
         == video_id
     unknown = client.get(f"/api/videos/{video_id}/transcript.docx")
-    assert unknown.status_code == 404 and "srt, vtt, txt or json" in unknown.json["error"]["message"]
+    assert unknown.status_code == 404
+    assert "srt, vtt, txt or json" in unknown.json["error"]["message"]
 
 
 def test_api_search_has_the_cli_shape_plus_facets_and_paging(client) -> None:
@@ -224,7 +225,8 @@ def test_searcher_is_reused_and_refreshed(app, indexed: Indexer) -> None:
     assert searcher._local.searcher is not first
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(query=st.text(max_size=300))
 def test_random_queries_never_5xx(client, query: str) -> None:
     response = client.get("/api/search", query_string={"q": query, "lang": "fr"})
@@ -232,7 +234,8 @@ def test_random_queries_never_5xx(client, query: str) -> None:
 
 
 @given(query=st.from_regex(r'[\w"()*~:^\-+ ]{0,60}', fullmatch=True))
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_query_syntax_soup_never_5xx(client, query: str) -> None:
     assert client.get("/api/search", query_string={"q": query}).status_code < 500
 
@@ -264,3 +267,19 @@ def test_serve_runs_waitress(indexed: Indexer) -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_unexpected_errors_are_500_without_traceback(indexed: Indexer) -> None:
+    app = create_app({"TESTING": True, "DATA_DIR": str(indexed.settings.data_dir)})
+
+    def boom():
+        raise RuntimeError("secret internals")
+
+    app.add_url_rule("/api/boom", "boom_api", boom)
+    app.add_url_rule("/boom", "boom_page", boom)
+    client = app.test_client()
+    api = client.get("/api/boom")
+    assert api.status_code == 500 and api.json["error"]["status"] == 500
+    page = client.get("/boom?ui=en")
+    assert page.status_code == 500 and "Error 500" in page.text
+    assert "secret internals" not in api.text + page.text and "Traceback" not in page.text
