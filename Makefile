@@ -24,7 +24,7 @@ $(STAMP): setup.cfg pyproject.toml
 
 # French UI strings, compiled from the tracked .po file.
 $(MO): search_app/translations/fr/LC_MESSAGES/messages.po $(STAMP)
-	$(BIN)/pybabel compile -q -d search_app/translations
+	$(BIN)/pybabel -q compile -d search_app/translations
 
 models: install
 	$(BIN)/speechsearch --data-dir $(DATA_DIR) models
@@ -51,10 +51,10 @@ samples: install
 
 # After changing UI strings: refresh the template and the French catalog.
 translations: install
-	$(BIN)/pybabel extract -F babel.cfg --no-location --omit-header \
+	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --omit-header \
 		-o search_app/translations/messages.pot search_app
 	$(BIN)/python scripts/translations_fr.py
-	$(BIN)/pybabel compile -q -d search_app/translations
+	$(BIN)/pybabel -q compile -d search_app/translations
 
 clean:
 	rm -rf $(DATA_DIR)/index $(DATA_DIR)/transcripts

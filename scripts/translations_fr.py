@@ -1,6 +1,6 @@
 """French UI strings: writes search_app/translations/fr/LC_MESSAGES/messages.po from the .pot.
 
-    .venv/bin/pybabel extract -F babel.cfg --no-location --omit-header \
+    .venv/bin/pybabel extract -F babel.cfg -k _l --no-location --omit-header \
         -o search_app/translations/messages.pot search_app
     .venv/bin/python scripts/translations_fr.py
 
@@ -101,6 +101,99 @@ FRENCH = {
     "either word; exclude a word": "l'un ou l'autre mot ; exclure un mot",
     "any ending; tolerate a typo": "toute terminaison ; tolérer une faute de frappe",
     "filters": "filtres",
+    # accounts
+    "You are subscribed to the newsletter.": "Vous êtes abonné à la lettre d'information.",
+    "You are no longer subscribed to the newsletter.":
+        "Vous n'êtes plus abonné à la lettre d'information.",
+    "You are unsubscribed": "Vous êtes désabonné",
+    "You will receive no more newsletters.": "Vous ne recevrez plus de lettre d'information.",
+    "Go to the archive": "Aller aux archives",
+    "Tick the box to confirm.": "Cochez la case pour confirmer.",
+    "Your account is deleted": "Votre compte est supprimé",
+    "Your e-mail address and your data have been removed.":
+        "Votre adresse électronique et vos données ont été effacées.",
+    "This code is not right. Check the last mail we sent.":
+        "Ce code n'est pas le bon. Vérifiez le dernier message que nous avons envoyé.",
+    "This code has expired: send a new code.": "Ce code a expiré : envoyez un nouveau code.",
+    "Too many wrong codes: send a new code.":
+        "Trop de codes erronés : envoyez un nouveau code.",
+    "A new code is on its way. The previous one no longer works.":
+        "Un nouveau code est en route. Le précédent ne fonctionne plus.",
+    "Wrong e-mail or password.": "Adresse électronique ou mot de passe incorrect.",
+    "Your password has been updated": "Votre mot de passe a été mis à jour",
+    "Log in with your new password.": "Connectez-vous avec votre nouveau mot de passe.",
+    "Back to where you were": "Revenir où vous étiez",
+    "The password needs: %(rules)s.": "Le mot de passe doit comporter : %(rules)s.",
+    "Enter a valid e-mail address.": "Saisissez une adresse électronique valide.",
+    "E-mail": "Adresse électronique",
+    "Password": "Mot de passe",
+    "Confirm the password": "Confirmez le mot de passe",
+    "The two passwords differ.": "Les deux mots de passe sont différents.",
+    "Verification code": "Code de vérification",
+    "The code has 6 digits.": "Le code comporte 6 chiffres.",
+    "Remember me": "Se souvenir de moi",
+    "New password": "Nouveau mot de passe",
+    "Yes, delete my account and my personal data":
+        "Oui, supprimer mon compte et mes données personnelles",
+    "Your SpeechSearch verification code": "Votre code de vérification SpeechSearch",
+    "Your SpeechSearch password reset code":
+        "Votre code de réinitialisation du mot de passe SpeechSearch",
+    "at least 12 characters": "au moins 12 caractères",
+    "no spaces": "aucune espace",
+    "a lower-case letter": "une lettre minuscule",
+    "an upper-case letter": "une lettre majuscule",
+    "a digit": "un chiffre",
+    "a symbol, such as ! ? # @ %": "un symbole, comme ! ? # @ %",
+    "Account": "Compte",
+    "Your account": "Votre compte",
+    "Log out": "Se déconnecter",
+    "Log in": "Se connecter",
+    "Create a free account": "Créer un compte gratuit",
+    "Newsletter": "Lettre d'information",
+    "Subscribed since %(date)s": "Abonné depuis le %(date)s",
+    "Not subscribed": "Non abonné",
+    "Unsubscribe": "Se désabonner",
+    "Subscribe to our newsletter": "S'abonner à notre lettre d'information",
+    "Delete the account": "Supprimer le compte",
+    "Delete my account": "Supprimer mon compte",
+    "Forgot your password?": "Mot de passe oublié ?",
+    "Create a new password": "Créer un nouveau mot de passe",
+    "Save the new password": "Enregistrer le nouveau mot de passe",
+    "With a verified account you can download full videos and clips of what was said.":
+        "Avec un compte vérifié, vous pouvez télécharger les vidéos complètes et des extraits "
+        "de ce qui a été dit.",
+    "Create my account": "Créer mon compte",
+    "Already registered?": "Déjà inscrit ?",
+    "Reset your password": "Réinitialiser votre mot de passe",
+    "Enter the e-mail address you registered with: we will send you a code.":
+        "Saisissez l'adresse électronique de votre inscription : nous vous enverrons un code.",
+    "Send the code": "Envoyer le code",
+    "Enter the code": "Saisir le code",
+    "Check your inbox and enter the verification code":
+        "Consultez votre messagerie et saisissez le code de vérification",
+    "We sent a 6-digit code to %(email)s. It expires in 30 minutes.":
+        "Nous avons envoyé un code à 6 chiffres à %(email)s. Il expire dans 30 minutes.",
+    "Verify": "Vérifier",
+    "Didn't receive a code?": "Vous n'avez pas reçu de code ?",
+    "Send a new code": "Envoyer un nouveau code",
+    "Welcome": "Bienvenue",
+    "You have successfully created your account; from now on you can download full or "
+    "partial versions of our videos.":
+        "Vous avez créé votre compte avec succès ; vous pouvez désormais télécharger nos "
+        "vidéos en version complète ou partielle.",
+    "Want to hear about new speeches in the archive?":
+        "Voulez-vous être informé des nouveaux discours dans les archives ?",
+    "Someone asked to reset the password of your SpeechSearch account.":
+        "Quelqu'un a demandé la réinitialisation du mot de passe de votre compte SpeechSearch.",
+    "Your code is:": "Votre code est :",
+    "It expires in 30 minutes. If it was not you, ignore this message: your password stays as "
+    "it is.":
+        "Il expire dans 30 minutes. Si ce n'était pas vous, ignorez ce message : votre mot de "
+        "passe reste inchangé.",
+    "Welcome to SpeechSearch.": "Bienvenue sur SpeechSearch.",
+    "Your verification code is:": "Votre code de vérification est :",
+    "It expires in 30 minutes. If you did not create an account, ignore this message.":
+        "Il expire dans 30 minutes. Si vous n'avez pas créé de compte, ignorez ce message.",
 }
 
 

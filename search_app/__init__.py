@@ -19,11 +19,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     settings = Settings.from_env(app.config["DATA_DIR"], str(app.config["LANGUAGES"]))
     app.extensions["archive"] = Archive(settings)
 
-    from . import api, errors, i18n, search, videos
+    from . import account, api, auth, errors, i18n, search, security, videos
 
     i18n.init_app(app)
-    app.register_blueprint(errors.bp)
-    app.register_blueprint(search.bp)
-    app.register_blueprint(videos.bp)
-    app.register_blueprint(api.bp)
+    limiter = security.init_app(app, settings.data_dir)
+    for blueprint in (errors.bp, search.bp, videos.bp, api.bp, auth.bp, account.bp):
+        app.register_blueprint(blueprint)
+    for endpoint, key in auth.LIMITS.items():
+        app.view_functions[endpoint] = limiter.limit(app.config[key], methods=["POST"])(
+            app.view_functions[endpoint])
     return app

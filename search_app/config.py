@@ -14,3 +14,26 @@ class DefaultConfig:
     MAX_CONTENT_LENGTH = 1 * 1024 * 1024  # no uploads yet: refuse large bodies
     JSON_SORT_KEYS = False
     SEND_FILE_MAX_AGE_DEFAULT = 3600
+
+    # Accounts. SECRET_KEY: set SPEECHSEARCH_SECRET_KEY, else one is generated in the data dir.
+    SECRET_KEY = None
+    DATABASE_URL = None  # default: SQLite in the data dir
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False  # also Secure on any request that came over HTTPS
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    LIMIT_LOGIN = "10 per minute; 50 per hour"
+    LIMIT_CODE = "10 per minute"
+    LIMIT_SEND = "3 per 10 minutes"  # registration, resend and reset mails
+
+    # Mail: with no MAIL_SERVER, mails go to <data-dir>/outbox/ as .eml files.
+    MAIL_SERVER = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_DEFAULT_SENDER = "SpeechSearch <no-reply@localhost>"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 from pathlib import Path
 
@@ -97,3 +98,9 @@ def copy_fixture(name: str, folder: Path, new_name: str | None = None) -> Path:
     target = folder / (new_name or name)
     shutil.copyfile(FIXTURES / name, target)
     return target
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -12,6 +11,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import free_port
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -238,12 +238,6 @@ def test_random_queries_never_5xx(client, query: str) -> None:
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_query_syntax_soup_never_5xx(client, query: str) -> None:
     assert client.get("/api/search", query_string={"q": query}).status_code < 500
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_serve_runs_waitress(indexed: Indexer) -> None:

@@ -10,6 +10,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import free_port
 
 from indexer.pipeline import Indexer
 
@@ -19,8 +20,6 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def server(indexed: Indexer):
-    from test_app import free_port
-
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "indexer", "--data-dir", str(indexed.settings.data_dir),

@@ -1,0 +1,52 @@
+"""Account data (SQLAlchemy): users and their one-time codes.
+
+SQLite in the data dir by default, any SQLAlchemy URL through SPEECHSEARCH_DATABASE_URL.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import DateTime, ForeignKey, Integer, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+class User(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True, index=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    locale: Mapped[str] = mapped_column(String(8), default="en")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    # Newsletter consent is kept with its time, as the law asks.
+    newsletter_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
+                                                              default=None)
+    codes: Mapped[list[OneTimeCode]] = relationship(back_populates="user",
+                                                    cascade="all, delete-orphan")
+
+    @property
+    def verified(self) -> bool:
+        return self.verified_at is not None
+
+
+class OneTimeCode(db.Model):
+    """A 6-digit code mailed to a user, stored hashed; single use, short-lived."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # "verify" or "reset"
+    code_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    user: Mapped[User] = relationship(back_populates="codes")

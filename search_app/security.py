@@ -1,0 +1,65 @@
+"""Secret key, cookies, CSRF, rate limits, login sessions and the account database."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, request
+from flask.sessions import SecureCookieSessionInterface
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_wtf import CSRFProtect
+
+from .models import User, db
+
+logger = logging.getLogger(__name__)
+
+
+def secret_key(data_dir: Path) -> str:
+    """SECRET_KEY from config, else one generated once and kept in the data dir (0600)."""
+    path = data_dir / "secret_key"
+    if path.is_file():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    logger.info("generated a secret key in %s", path)
+    return key
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Session cookies are Secure whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
+
+
+def init_app(app: Flask, data_dir: Path) -> Limiter:
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = secret_key(data_dir)
+    app.session_interface = SessionInterface()
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", False)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        default = f"sqlite:///{(data_dir / 'speechsearch.db').resolve()}"
+        app.config["SQLALCHEMY_DATABASE_URI"] = app.config.get("DATABASE_URL") or default
+    db.init_app(app)
+    with app.app_context():
+        db.create_all()
+    CSRFProtect(app)
+    login = LoginManager(app)
+    login.login_view = "auth.login"
+    login.session_protection = "strong"
+
+    @login.user_loader
+    def load_user(user_id: str) -> User | None:
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+    # One limiter per app: limits of one app (or test) never leak into another.
+    return Limiter(get_remote_address, app=app, storage_uri=app.config["RATELIMIT_STORAGE_URI"],
+                   default_limits=[])
