@@ -194,6 +194,41 @@ FRENCH = {
     "Your verification code is:": "Votre code de vérification est :",
     "It expires in 30 minutes. If you did not create an account, ignore this message.":
         "Il expire dans 30 minutes. Si vous n'avez pas créé de compte, ignorez ce message.",
+    # downloads
+    "Verify your e-mail address to download: enter the code we sent you.":
+        "Vérifiez votre adresse électronique pour télécharger : saisissez le code envoyé.",
+    "%(name)s must be a time, like 83.5 or 1:23.5.":
+        "%(name)s doit être un temps, comme 83.5 ou 1:23.5.",
+    "Download": "Télécharger",
+    "Full video": "Vidéo complète",
+    "Downloads need a free account.": "Les téléchargements demandent un compte gratuit.",
+    "A clip of just the soundbite: type the times, mark them while playing, or tick passages "
+    "in the transcript. Boundaries never cut a word.":
+        "Un extrait du seul passage voulu : saisissez les temps, marquez-les pendant la "
+        "lecture ou cochez des passages de la transcription. Les bornes ne coupent jamais un "
+        "mot.",
+    "Start": "Début",
+    "Mark start": "Marquer le début",
+    "End": "Fin",
+    "Mark end": "Marquer la fin",
+    "Format": "Format",
+    "MP4 video, frame-accurate": "Vidéo MP4, à l'image près",
+    "Fast copy (starts at the nearest keyframe)":
+        "Copie rapide (commence à l'image clé la plus proche)",
+    "Audio only, M4A": "Son seul, M4A",
+    "Audio only, WAV": "Son seul, WAV",
+    "Padding (s)": "Marge (s)",
+    "Download the clip": "Télécharger l'extrait",
+    "Its subtitles (SRT)": "Ses sous-titres (SRT)",
+    "Add this passage to the clip": "Ajouter ce passage à l'extrait",
+    "MP4 of this passage (free account)": "MP4 de ce passage (compte gratuit)",
+    "Download this soundbite": "Télécharger cet extrait",
+    "Your downloads": "Vos téléchargements",
+    "Date": "Date",
+    "Video": "Vidéo",
+    "Part": "Partie",
+    "whole video": "vidéo entière",
+    "No downloads yet.": "Aucun téléchargement pour l'instant.",
 }
 
 

@@ -19,11 +19,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     settings = Settings.from_env(app.config["DATA_DIR"], str(app.config["LANGUAGES"]))
     app.extensions["archive"] = Archive(settings)
 
-    from . import account, api, auth, errors, i18n, search, security, videos
+    from . import account, api, auth, clips, downloads, errors, i18n, search, security, videos
 
     i18n.init_app(app)
     limiter = security.init_app(app, settings.data_dir)
-    for blueprint in (errors.bp, search.bp, videos.bp, api.bp, auth.bp, account.bp):
+    clips.set_max_concurrent(int(app.config["MAX_CONCURRENT_CLIPS"]))
+    for blueprint in (errors.bp, search.bp, videos.bp, downloads.bp, api.bp, auth.bp,
+                      account.bp):
         app.register_blueprint(blueprint)
     for endpoint, key in auth.LIMITS.items():
         app.view_functions[endpoint] = limiter.limit(app.config[key], methods=["POST"])(

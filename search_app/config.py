@@ -30,6 +30,10 @@ class DefaultConfig:
     LIMIT_CODE = "10 per minute"
     LIMIT_SEND = "3 per 10 minutes"  # registration, resend and reset mails
 
+    # Downloads
+    MAX_CLIP_SECONDS = 600  # 10 minutes
+    MAX_CONCURRENT_CLIPS = 2  # ffmpeg processes at once; more requests wait, then get a 400
+
     # Mail: with no MAIL_SERVER, mails go to <data-dir>/outbox/ as .eml files.
     MAIL_SERVER = None
     MAIL_PORT = 25

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, ForeignKey, Integer, String
+from sqlalchemy import DateTime, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -32,6 +32,9 @@ class User(UserMixin, db.Model):
                                                               default=None)
     codes: Mapped[list[OneTimeCode]] = relationship(back_populates="user",
                                                     cascade="all, delete-orphan")
+    downloads: Mapped[list[Download]] = relationship(back_populates="user",
+                                                     cascade="all, delete-orphan",
+                                                     order_by="Download.at.desc()")
 
     @property
     def verified(self) -> bool:
@@ -50,3 +53,17 @@ class OneTimeCode(db.Model):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     user: Mapped[User] = relationship(back_populates="codes")
+
+
+class Download(db.Model):
+    """Every download is logged: who, which video, which range, which format, when."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    video_id: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(300), default="")
+    start: Mapped[float | None] = mapped_column(Float, default=None)  # None: the whole video
+    end: Mapped[float | None] = mapped_column(Float, default=None)
+    format: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    user: Mapped[User] = relationship(back_populates="downloads")

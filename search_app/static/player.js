@@ -44,6 +44,7 @@
   document.getElementById("segments").addEventListener("click", function (event) {
     var segment = event.target.closest(".segment");
     if (!segment) return;
+    if (event.target.classList.contains("pick")) { pickPassages(); return; }
     seek(parseFloat(segment.dataset.start), true);
     history.replaceState(null, "", "#t=" + segment.dataset.start + "," + segment.dataset.end);
   });
@@ -51,6 +52,19 @@
   var start = fragmentStart();
   if (start !== null) seek(start, false);
   highlight();
+
+  // Clip range: ticked passages, or the playhead, fill the start and end fields.
+  function pickPassages() {
+    var picked = segments.filter(function (s) { return s.querySelector(".pick").checked; });
+    if (!picked.length) return;
+    document.getElementById("clip-start").value = picked[0].dataset.start;
+    document.getElementById("clip-end").value = picked[picked.length - 1].dataset.end;
+  }
+  Array.prototype.forEach.call(document.querySelectorAll("[data-mark]"), function (button) {
+    button.addEventListener("click", function () {
+      document.getElementById(button.dataset.mark).value = player.currentTime.toFixed(2);
+    });
+  });
 
   var cite = document.getElementById("cite");
   cite.addEventListener("click", function () {
