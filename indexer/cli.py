@@ -264,6 +264,45 @@ def serve(ctx: click.Context, host: str, port: int, threads: int,
     waitress.serve(app, host=host, port=port, threads=threads, ident="speechsearch")
 
 
+@main.group()
+def users() -> None:
+    """Manage the site's accounts (SPEECHSEARCH_DATABASE_URL, else SQLite in the data dir)."""
+
+
+@users.command("newsletter-export")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the CSV to this file instead of standard output.")
+@data_dir_option
+@click.pass_context
+def newsletter_export(ctx: click.Context, output: Path | None, data_dir: Path | None) -> None:
+    """Export the newsletter subscribers as CSV (email, subscribed_since, language).
+
+        speechsearch users newsletter-export -o subscribers.csv
+    """
+    import csv
+    import io
+
+    from search_app import create_app
+    from search_app.codes import as_utc
+    from search_app.models import User, db
+
+    settings = settings_from(ctx, data_dir)
+    app = create_app({"DATA_DIR": str(settings.data_dir)})
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["email", "subscribed_since", "language"])
+    with app.app_context():
+        query = db.select(User).where(User.newsletter_since.is_not(None)).order_by(User.email)
+        for user in db.session.execute(query).scalars():
+            since = as_utc(user.newsletter_since).replace(microsecond=0).isoformat()
+            writer.writerow([user.email, since, user.locale])
+    if output:
+        output.write_text(buffer.getvalue(), encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(buffer.getvalue(), nl=False)
+
+
 @main.command()
 @data_dir_option
 @click.pass_context

@@ -33,7 +33,7 @@ def now() -> datetime:
     return clock() if clock else datetime.now(timezone.utc)
 
 
-def _aware(moment: datetime) -> datetime:
+def as_utc(moment: datetime) -> datetime:
     # SQLite hands datetimes back without their zone; they were stored in UTC.
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
@@ -58,8 +58,8 @@ def check_code(user: User, purpose: str, code: str) -> CodeCheck:
     live = _live(user, purpose)
     if not live:
         return CodeCheck.MISSING
-    current = max(live, key=lambda c: _aware(c.created_at))
-    if _aware(current.expires_at) <= now():
+    current = max(live, key=lambda c: as_utc(c.created_at))
+    if as_utc(current.expires_at) <= now():
         return CodeCheck.EXPIRED
     if current.attempts >= MAX_ATTEMPTS:
         return CodeCheck.LOCKED

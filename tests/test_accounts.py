@@ -321,3 +321,19 @@ def test_one_click_unsubscribe_and_delete(client, inbox, app) -> None:
     with app.app_context():
         assert db.session.execute(db.select(User)).first() is None
         assert db.session.execute(db.select(OneTimeCode)).first() is None
+
+
+def test_newsletter_export_cli(client, inbox, app, tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from indexer.cli import main
+
+    register(client, "reader@example.org")
+    client.post("/verify", data={"code": inbox[0].code_for("reader@example.org")})
+    client.post("/account/newsletter", data={"subscribe": "1"})
+    register(app.test_client(), "quiet@example.org")
+    result = CliRunner().invoke(main, ["users", "newsletter-export", "--data-dir",
+                                       str(tmp_path / "data")])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == ["email,subscribed_since,language",
+                                          "reader@example.org,2026-01-05T09:00:00+00:00,en"]
