@@ -303,6 +303,29 @@ def newsletter_export(ctx: click.Context, output: Path | None, data_dir: Path | 
         click.echo(buffer.getvalue(), nl=False)
 
 
+@users.command("newsletter-send")
+@click.option("--subject", required=True, help="Subject line of the newsletter.")
+@click.option("--body", "body_file", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Text file with the body; every mail gets a one-click unsubscribe link.")
+@data_dir_option
+@click.pass_context
+def newsletter_send(ctx: click.Context, subject: str, body_file: Path,
+                    data_dir: Path | None) -> None:
+    """Send a newsletter issue to every subscriber (links use SPEECHSEARCH_PUBLIC_URL).
+
+        speechsearch users newsletter-send --subject "New in the archive" --body issue.txt
+    """
+    from search_app import create_app
+    from search_app.account import send_newsletter_issue
+
+    settings = settings_from(ctx, data_dir)
+    app = create_app({"DATA_DIR": str(settings.data_dir)})
+    with app.app_context():
+        sent = send_newsletter_issue(subject, body_file.read_text(encoding="utf-8"))
+    click.echo(f"sent to {sent} subscriber(s)")
+
+
 @main.command()
 @data_dir_option
 @click.pass_context

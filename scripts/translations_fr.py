@@ -229,6 +229,31 @@ FRENCH = {
     "Part": "Partie",
     "whole video": "vidéo entière",
     "No downloads yet.": "Aucun téléchargement pour l'instant.",
+    # clips and newsletter
+    "The server is busy cutting other clips; try again in a minute.":
+        "Le serveur découpe déjà d'autres extraits ; réessayez dans une minute.",
+    "Unknown clip format %(fmt)s: use mp4, copy, m4a or wav.":
+        "Format d'extrait inconnu %(fmt)s : utilisez mp4, copy, m4a ou wav.",
+    "The clip start, end and padding must be numbers.":
+        "Le début, la fin et la marge de l'extrait doivent être des nombres.",
+    "The clip cannot start before the video (0:00).":
+        "L'extrait ne peut pas commencer avant la vidéo (0:00).",
+    "The clip must start before it ends.": "L'extrait doit commencer avant de finir.",
+    "The clip ends after the video (it is %(length)s long).":
+        "L'extrait finit après la vidéo (elle dure %(length)s).",
+    "A clip can be at most %(length)s long.": "Un extrait dure au plus %(length)s.",
+    "The padding must be between 0 and %(most)s seconds.":
+        "La marge doit être comprise entre 0 et %(most)s secondes.",
+    "Could not cut the clip: %(reason)s": "Impossible de découper l'extrait : %(reason)s",
+    "Could not cut the clip: it took too long.":
+        "Impossible de découper l'extrait : cela a pris trop de temps.",
+    "Clip start handle": "Poignée de début de l'extrait",
+    "Clip end handle": "Poignée de fin de l'extrait",
+    "You receive this newsletter because you subscribed to it on SpeechSearch.":
+        "Vous recevez cette lettre d'information parce que vous vous y êtes abonné sur "
+        "SpeechSearch.",
+    "Unsubscribe in one click": "Se désabonner en un clic",
+    "Unsubscribe in one click:": "Se désabonner en un clic :",
 }
 
 

@@ -9,6 +9,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from .codes import now
 from .forms import DeleteAccountForm, EmptyForm
+from .mail import send_newsletter
 from .models import User, db
 
 bp = Blueprint("account", __name__)
@@ -22,6 +23,16 @@ def unsubscribe_url(user: User) -> str:
     """The one-click link put in every newsletter mail."""
     token = _serializer().dumps(user.id)
     return url_for("account.unsubscribe", token=token, _external=True)
+
+
+def send_newsletter_issue(subject: str, body: str) -> int:
+    """Mail `body` to every subscriber, each with their own unsubscribe link."""
+    query = db.select(User).where(User.newsletter_since.is_not(None))
+    subscribers = db.session.execute(query).scalars().all()
+    with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
+        for user in subscribers:
+            send_newsletter(user.email, subject, body, user.locale, unsubscribe_url(user))
+    return len(subscribers)
 
 
 @bp.route("/welcome")

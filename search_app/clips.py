@@ -18,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import imageio_ffmpeg
+from flask_babel import gettext as _
 
 from indexer.export import clock, to_srt
 from indexer.records import Transcript
@@ -64,7 +65,7 @@ def clip_slot(wait: float = 30.0) -> Iterator[None]:
     with _slots_lock:
         slots = _slots  # release the semaphore we acquired, even if it is replaced meanwhile
     if not slots.acquire(timeout=wait):
-        raise ClipError("The server is busy cutting other clips; try again in a minute.")
+        raise ClipError(_("The server is busy cutting other clips; try again in a minute."))
     try:
         yield
     finally:
@@ -88,19 +89,22 @@ def validate(transcript: Transcript, request: ClipRequest,
     """Check a request against the video; return the snapped (start, end) to cut."""
     start, end, padding = request.start, request.end, request.padding
     if request.format not in FORMATS:
-        raise ClipError(f"Unknown clip format {request.format[:10]!r}: use mp4, copy, m4a or wav.")
+        raise ClipError(_("Unknown clip format %(fmt)s: use mp4, copy, m4a or wav.",
+                          fmt=repr(request.format[:10])))
     if not all(isinstance(x, int | float) and math.isfinite(x) for x in (start, end, padding)):
-        raise ClipError("The clip start, end and padding must be numbers.")
+        raise ClipError(_("The clip start, end and padding must be numbers."))
     if start < 0:
-        raise ClipError("The clip cannot start before the video (0:00).")
+        raise ClipError(_("The clip cannot start before the video (0:00)."))
     if start >= end:
-        raise ClipError("The clip must start before it ends.")
+        raise ClipError(_("The clip must start before it ends."))
     if end > transcript.duration + TOLERANCE:
-        raise ClipError(f"The clip ends after the video (it is {clock(transcript.duration)} long).")
+        raise ClipError(_("The clip ends after the video (it is %(length)s long).",
+                          length=clock(transcript.duration)))
     if end - start > max_seconds:
-        raise ClipError(f"A clip can be at most {clock(max_seconds)} long.")
+        raise ClipError(_("A clip can be at most %(length)s long.", length=clock(max_seconds)))
     if not 0 <= padding <= MAX_PADDING:
-        raise ClipError(f"The padding must be between 0 and {MAX_PADDING:g} seconds.")
+        raise ClipError(_("The padding must be between 0 and %(most)s seconds.",
+                          most=f"{MAX_PADDING:g}"))
     snapped = snap_to_words(transcript, start, min(end, transcript.duration), padding)
     if snapped[1] - snapped[0] > max_seconds + 2 * padding + 1.0:
         # A (mis-timed) word lasting minutes must not stretch the clip past the limit.
@@ -196,11 +200,11 @@ def cut_clip(transcript: Transcript, request: ClipRequest, out_dir: Path,
                 # Server paths are none of the user's business.
                 last = last.replace(str(source), source.name).replace(str(partial), target.name)
                 logger.warning("clip of %s failed: %s", transcript.video_id, result.stderr[-2000:])
-                raise ClipError(f"Could not cut the clip: {last}")
+                raise ClipError(_("Could not cut the clip: %(reason)s", reason=last))
             os.replace(partial, target)
         except subprocess.TimeoutExpired:
             logger.warning("clip of %s timed out (%s)", transcript.video_id, request)
-            raise ClipError("Could not cut the clip: it took too long.") from None
+            raise ClipError(_("Could not cut the clip: it took too long.")) from None
         finally:
             partial.unlink(missing_ok=True)
     logger.info("cut %s %.2f-%.2f as %s in %.2f s", transcript.video_id, start, end,

@@ -30,6 +30,8 @@ class DefaultConfig:
     LIMIT_CODE = "10 per minute"
     LIMIT_SEND = "3 per 10 minutes"  # registration, resend and reset mails
 
+    PUBLIC_URL = "http://127.0.0.1:5000"  # for links in mails sent from the command line
+
     # Downloads
     MAX_CLIP_SECONDS = 600  # 10 minutes
     MAX_CONCURRENT_CLIPS = 2  # ffmpeg processes at once; more requests wait, then get a 400

@@ -11,6 +11,7 @@ import logging
 import smtplib
 from datetime import datetime, timezone
 from email.message import EmailMessage
+from email.policy import SMTP
 from email.utils import make_msgid
 from pathlib import Path
 
@@ -19,17 +20,22 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 logger = logging.getLogger(__name__)
+SMTP_POLICY = SMTP.clone(max_line_length=998)
 
 
-def send_email(to: str, subject, template: str, locale: str, **context) -> None:
-    """`subject` is a lazy string: it is translated here, in the recipient's language."""
+def send_email(to: str, subject, template: str, locale: str,
+               headers: dict[str, str] | None = None, **context) -> None:
+    """`subject` is a lazy string (translated here, in the recipient's language) or text."""
     config = current_app.config
     with force_locale(locale):
-        message = EmailMessage()
+        # Long URLs (List-Unsubscribe) must not be RFC 2047-encoded: SMTP allows 998 chars.
+        message = EmailMessage(policy=SMTP_POLICY)
         message["Subject"] = str(subject)
         message["From"] = config["MAIL_DEFAULT_SENDER"]
         message["To"] = to
         message["Message-ID"] = make_msgid(domain="speechsearch.local")
+        for name, value in (headers or {}).items():
+            message[name] = value
         message.set_content(render_template(f"mail/{template}.txt", **context))
         message.add_alternative(render_template(f"mail/{template}.html", **context),
                                 subtype="html")
@@ -67,3 +73,10 @@ def send_verification_code(to: str, code: str, locale: str) -> None:
 def send_reset_code(to: str, code: str, locale: str) -> None:
     send_email(to, _l("Your SpeechSearch password reset code"), "reset_code", locale,
                code=code)
+
+
+def send_newsletter(to: str, subject: str, body: str, locale: str, unsubscribe: str) -> None:
+    """One issue of the newsletter; `unsubscribe` is the recipient's one-click link."""
+    send_email(to, subject, "newsletter", locale, body=body, unsubscribe=unsubscribe,
+               headers={"List-Unsubscribe": f"<{unsubscribe}>",
+                        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})

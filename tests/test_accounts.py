@@ -337,3 +337,29 @@ def test_newsletter_export_cli(client, inbox, app, tmp_path) -> None:
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == ["email,subscribed_since,language",
                                           "reader@example.org,2026-01-05T09:00:00+00:00,en"]
+
+
+def test_newsletter_mail_has_a_working_one_click_link(client, inbox, app, tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from indexer.cli import main
+
+    register(client, "reader@example.org")
+    client.post("/verify", data={"code": inbox[0].code_for("reader@example.org")})
+    client.post("/account/newsletter", data={"subscribe": "1"})
+    body = tmp_path / "issue.txt"
+    body.write_text("Twelve new press conferences this month.")
+    env = {"SPEECHSEARCH_MAIL_SERVER": "127.0.0.1", "SPEECHSEARCH_MAIL_PORT": str(inbox[1]),
+           "SPEECHSEARCH_PUBLIC_URL": "https://archive.example.org"}
+    result = CliRunner().invoke(main, ["users", "newsletter-send", "--subject", "New",
+                                       "--body", str(body), "--data-dir",
+                                       str(tmp_path / "data")], env=env)
+    assert result.exit_code == 0 and "sent to 1 subscriber(s)" in result.output, result.output
+    mail = inbox[0].last_to("reader@example.org")
+    link = re.search(r"(https://archive\.example\.org/newsletter/unsubscribe/\S+)",
+                     _text(mail)).group(1)
+    assert mail["List-Unsubscribe"] == f"<{link}>"
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "Twelve new press conferences" in _text(mail)
+    client.get(link.replace("https://archive.example.org", ""))
+    assert "Not subscribed" in client.get("/account").text

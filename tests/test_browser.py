@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -105,3 +106,62 @@ def test_query_parameter_t_and_citation(server: str, page) -> None:
     page.wait_for_function("document.getElementById('cite-status').textContent.length > 10")
     text = status.text_content()
     assert "mixed fr en" in text and "Brussels" in text and "#t=" in text
+
+
+@pytest.fixture(scope="module")
+def member(indexed: Indexer) -> tuple[str, str]:
+    """A verified account in the served data dir's database."""
+    from datetime import datetime, timezone
+
+    from search_app import create_app
+    from search_app.models import User, db
+    from search_app.passwords import hash_secret
+
+    email, password = "desk@example.org", "Quote-Check-2009!"
+    app = create_app({"DATA_DIR": str(indexed.settings.data_dir)})
+    with app.app_context():
+        if db.session.execute(db.select(User).filter_by(email=email)).scalar() is None:
+            moment = datetime.now(timezone.utc)
+            db.session.add(User(email=email, password_hash=hash_secret(password),
+                                locale="en", created_at=moment, verified_at=moment))
+            db.session.commit()
+    return email, password
+
+
+def test_clip_download_after_logging_in(server: str, page, member, tmp_path: Path) -> None:
+    import av
+
+    page.goto(f"{server}/search?q=brussels&ui=en")
+    page.locator(".video", has_text="mixed fr en").locator("h2 a").click()
+    page.locator("#segments .segment").nth(1).locator(".pick").check()
+    start = float(page.input_value("#clip-start"))
+    end = float(page.input_value("#clip-end"))
+    assert 5 < start < end
+    # The handles follow the passage that was ticked.
+    assert float(page.input_value("#handle-start")) == pytest.approx(start, abs=0.1)
+    page.select_option("select[name=format]", "m4a")
+    page.click("#clip-form button[type=submit]:not([formaction])")
+    page.wait_for_url(re.compile(r"/login\?next=/videos/"))  # anonymous: sent to log in
+    page.fill("#email", member[0])
+    page.fill("#password", member[1])
+    with page.expect_download() as download_info:
+        page.click("main form button[type=submit]")
+    download = download_info.value
+    target = tmp_path / download.suggested_filename
+    download.save_as(target)
+    assert target.suffix == ".m4a"
+    with av.open(str(target)) as container:
+        assert not container.streams.video
+        seconds = container.duration / av.time_base
+    assert abs(seconds - (end - start)) < 1.0  # snapped to words, 0.25 s padding each side
+
+
+def test_drag_handles_fill_the_times(server: str, page) -> None:
+    page.goto(f"{server}/search?q=brussels&ui=en")
+    page.locator(".video", has_text="mixed fr en").locator("h2 a").click()
+    handle = page.locator("#handle-end")
+    handle.focus()
+    for _ in range(20):
+        page.keyboard.press("ArrowLeft")  # keyboard moves a handle by one step
+    assert float(page.input_value("#clip-end")) == pytest.approx(
+        float(handle.get_attribute("max")) - 2.0, abs=0.15)

@@ -57,13 +57,47 @@
   function pickPassages() {
     var picked = segments.filter(function (s) { return s.querySelector(".pick").checked; });
     if (!picked.length) return;
-    document.getElementById("clip-start").value = picked[0].dataset.start;
-    document.getElementById("clip-end").value = picked[picked.length - 1].dataset.end;
+    setField("clip-start", parseFloat(picked[0].dataset.start));
+    setField("clip-end", parseFloat(picked[picked.length - 1].dataset.end));
   }
-  Array.prototype.forEach.call(document.querySelectorAll("[data-mark]"), function (button) {
-    button.addEventListener("click", function () {
-      document.getElementById(button.dataset.mark).value = player.currentTime.toFixed(2);
+  var handles = [document.getElementById("handle-start"), document.getElementById("handle-end")];
+  var band = document.querySelector(".timeline-range");
+  function parseTime(text) {
+    var parts = String(text).trim().split(":"), total = 0;
+    for (var i = 0; i < parts.length; i++) total = total * 60 + parseFloat(parts[i]);
+    return total;
+  }
+  function paintBand() {
+    var max = parseFloat(handles[0].max) || 1;
+    var a = parseFloat(handles[0].value), b = parseFloat(handles[1].value);
+    band.style.left = (100 * Math.min(a, b) / max) + "%";
+    band.style.width = (100 * Math.abs(b - a) / max) + "%";
+  }
+  function setField(id, seconds) {
+    document.getElementById(id).value = seconds.toFixed(2);
+    var handle = handles.filter(function (h) { return h.dataset.field === id; })[0];
+    handle.value = seconds;
+    paintBand();
+  }
+  handles.forEach(function (handle) {
+    handle.addEventListener("input", function () {
+      // The handles never cross: start stays before end.
+      var a = parseFloat(handles[0].value), b = parseFloat(handles[1].value);
+      if (a > b) { handle.value = handle === handles[0] ? b : a; }
+      document.getElementById(handle.dataset.field).value = parseFloat(handle.value).toFixed(2);
+      seek(parseFloat(handle.value), false);
+      paintBand();
     });
+  });
+  ["clip-start", "clip-end"].forEach(function (id) {
+    document.getElementById(id).addEventListener("change", function (event) {
+      var seconds = parseTime(event.target.value);
+      if (isFinite(seconds)) setField(id, seconds);
+    });
+  });
+  paintBand();
+  Array.prototype.forEach.call(document.querySelectorAll("[data-mark]"), function (button) {
+    button.addEventListener("click", function () { setField(button.dataset.mark, player.currentTime); });
   });
 
   var cite = document.getElementById("cite");
