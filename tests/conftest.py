@@ -5,10 +5,13 @@ Expensive things (engine, spaCy pipelines, an index of the fixtures) are built o
 
 from __future__ import annotations
 
+import email
 import os
+import re
 import shutil
 import socket
 import subprocess
+from email.message import Message
 from pathlib import Path
 
 import pytest
@@ -104,3 +107,27 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+class Inbox:
+    """What a real SMTP server (aiosmtpd, on loopback) received."""
+
+    def __init__(self):
+        self.messages: list[Message] = []
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
+        self.messages.append(email.message_from_bytes(envelope.content))
+        return "250 OK"
+
+    def last_to(self, address: str) -> Message:
+        return [m for m in self.messages if m["To"] == address][-1]
+
+    def code_for(self, address: str) -> str:
+        return re.search(r"\b(\d{6})\b", mail_text(self.last_to(address))).group(1)
+
+
+def mail_text(message: Message) -> str:
+    for part in message.walk():
+        if part.get_content_type() == "text/plain":
+            return part.get_payload(decode=True).decode()
+    raise AssertionError("no text part")

@@ -8,40 +8,17 @@ import os
 import re
 import stat
 from datetime import datetime, timedelta, timezone
-from email.message import Message
 from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from conftest import free_port
+from conftest import Inbox, free_port, mail_text
 
 from search_app import create_app
 from search_app.models import OneTimeCode, User, db
 
 GOOD = "Quote-Check-2009!"
 NEW = "Another-G00d-Pass?"
-
-
-class Inbox:
-    def __init__(self):
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
-        self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 OK"
-
-    def last_to(self, address: str) -> Message:
-        return [m for m in self.messages if m["To"] == address][-1]
-
-    def code_for(self, address: str) -> str:
-        return re.search(r"\b(\d{6})\b", _text(self.last_to(address))).group(1)
-
-
-def _text(message: Message) -> str:
-    for part in message.walk():
-        if part.get_content_type() == "text/plain":
-            return part.get_payload(decode=True).decode()
-    raise AssertionError("no text part")
 
 
 class Clock:
@@ -293,12 +270,12 @@ def test_without_a_mail_server_mails_go_to_the_outbox(tmp_path, clock) -> None:
     register(app.test_client())
     files = list((tmp_path / "data" / "outbox").glob("*.eml"))
     assert len(files) == 1
-    assert re.search(r"\b\d{6}\b", _text(email.message_from_bytes(files[0].read_bytes())))
+    assert re.search(r"\b\d{6}\b", mail_text(email.message_from_bytes(files[0].read_bytes())))
 
 
 def test_mail_in_the_users_language(client, inbox) -> None:
     register(client, "fr@example.org", ui="fr")
-    assert "Votre code de vérification est" in _text(inbox[0].last_to("fr@example.org"))
+    assert "Votre code de vérification est" in mail_text(inbox[0].last_to("fr@example.org"))
 
 
 def test_one_click_unsubscribe_and_delete(client, inbox, app) -> None:
@@ -348,7 +325,7 @@ def test_newsletter_mail_has_a_working_one_click_link(client, inbox, app, tmp_pa
     client.post("/verify", data={"code": inbox[0].code_for("reader@example.org")})
     client.post("/account/newsletter", data={"subscribe": "1"})
     body = tmp_path / "issue.txt"
-    body.write_text("Twelve new press conferences this month.")
+    body.writemail_text("Twelve new press conferences this month.")
     env = {"SPEECHSEARCH_MAIL_SERVER": "127.0.0.1", "SPEECHSEARCH_MAIL_PORT": str(inbox[1]),
            "SPEECHSEARCH_PUBLIC_URL": "https://archive.example.org"}
     result = CliRunner().invoke(main, ["users", "newsletter-send", "--subject", "New",
@@ -357,9 +334,23 @@ def test_newsletter_mail_has_a_working_one_click_link(client, inbox, app, tmp_pa
     assert result.exit_code == 0 and "sent to 1 subscriber(s)" in result.output, result.output
     mail = inbox[0].last_to("reader@example.org")
     link = re.search(r"(https://archive\.example\.org/newsletter/unsubscribe/\S+)",
-                     _text(mail)).group(1)
+                     mail_text(mail)).group(1)
     assert mail["List-Unsubscribe"] == f"<{link}>"
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert "Twelve new press conferences" in _text(mail)
+    assert "Twelve new press conferences" in mail_text(mail)
     client.get(link.replace("https://archive.example.org", ""))
     assert "Not subscribed" in client.get("/account").text
+
+
+def test_remember_me_sets_a_lasting_cookie(client, inbox, app) -> None:
+    register(client)
+    client.post("/verify", data={"code": inbox[0].code_for("journalist@example.org")})
+    client.post("/logout")
+    forgetful = app.test_client()
+    forgetful.post("/login", data={"email": "journalist@example.org", "password": GOOD})
+    assert forgetful.get_cookie("remember_token") is None
+    remembered = app.test_client()
+    remembered.post("/login", data={"email": "journalist@example.org", "password": GOOD,
+                                    "remember": "y"})
+    cookie = remembered.get_cookie("remember_token")
+    assert cookie is not None and cookie.http_only and cookie.expires is not None

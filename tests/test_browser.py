@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -11,7 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import free_port
+from conftest import Inbox, free_port
 
 from indexer.pipeline import Indexer
 
@@ -20,11 +21,27 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def server(indexed: Indexer):
+def mailbox():
+    """A real SMTP server on loopback that keeps what the site sends."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield inbox, controller.port
+    controller.stop()
+
+
+@pytest.fixture(scope="module")
+def server(indexed: Indexer, mailbox):
     port = free_port()
+    env = dict(os.environ, SPEECHSEARCH_MAIL_SERVER="127.0.0.1",
+               SPEECHSEARCH_MAIL_PORT=str(mailbox[1]),
+               SPEECHSEARCH_LIMIT_SEND="100 per minute")
     process = subprocess.Popen(
         [sys.executable, "-m", "indexer", "--data-dir", str(indexed.settings.data_dir),
-         "serve", "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+         "serve", "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -165,3 +182,199 @@ def test_drag_handles_fill_the_times(server: str, page) -> None:
         page.keyboard.press("ArrowLeft")  # keyboard moves a handle by one step
     assert float(page.input_value("#clip-end")) == pytest.approx(
         float(handle.get_attribute("max")) - 2.0, abs=0.15)
+
+
+# --- Journeys in both interface languages (the browser's Accept-Language decides) ---------
+
+TEXT = {
+    "en": {"found": "passages found", "rule": "at least 12 characters",
+           "wrong": "This code is not right", "welcome": "You have successfully created",
+           "subscribe": "Subscribe to our newsletter", "subscribed": "Subscribed since",
+           "updated": "Your password has been updated", "login": "Log in",
+           "forgot": "Forgot your password?"},
+    "fr": {"found": "passages trouvés", "rule": "au moins 12 caractères",
+           "wrong": "Ce code n'est pas le bon", "welcome": "Vous avez créé votre compte",
+           "subscribe": "S'abonner à notre lettre d'information", "subscribed": "Abonné depuis",
+           "updated": "Votre mot de passe a été mis à jour", "login": "Se connecter",
+           "forgot": "Mot de passe oublié ?"},
+}
+
+
+@pytest.fixture(params=["en", "fr"])
+def ui(request, browser):
+    language = request.param
+    context = browser.new_context(locale={"en": "en-GB", "fr": "fr-FR"}[language])
+    page = context.new_page()
+    yield page, language, TEXT[language]
+    context.close()
+
+
+def test_journalist_finds_terrorisme_and_lands_on_the_second(server: str, ui) -> None:
+    page, language, text = ui
+    page.goto(server)
+    page.fill("#q", "terrorisme")
+    page.press("#q", "Enter")
+    page.wait_for_selector(".hit")
+    assert text["found"] in page.text_content(".summary")
+    link = page.locator(".video", has_text="mixed fr en").locator("a.play").first
+    start = float(link.get_attribute("href").split("#t=")[1].split(",")[0])
+    link.click()
+    page.wait_for_function("s => Math.abs(document.getElementById('player').currentTime - s)"
+                           " < 0.5", arg=start)
+    page.wait_for_function("s => { const on = document.querySelector('.segment.speaking');"
+                           " return on && Math.abs(parseFloat(on.dataset.start) - s) < 0.05; }",
+                           arg=start)
+    other = page.locator("#segments .segment").nth(1)
+    other_start = float(other.get_attribute("data-start"))
+    other.locator(".text").click()
+    page.wait_for_function("s => Math.abs(document.getElementById('player').currentTime - s)"
+                           " < 0.5", arg=other_start)
+
+
+def test_facets_narrow_and_agree_with_the_results(server: str, ui) -> None:
+    page, language, text = ui
+    page.goto(f"{server}/search?q=afghanistan")
+    facet = page.locator(".facet").first.locator("a", has_text="FR")
+    count = int(facet.locator(".count").text_content())
+    facet.click()
+    page.wait_for_url(re.compile(r"lang=fr"))
+    assert page.locator(".hit").count() == count
+    assert {t.strip() for t in page.locator(".hit .tag").all_text_contents()} == {"FR"}
+    entity = page.locator(".facet").nth(1).locator("li a").first
+    entity_count = int(entity.locator(".count").text_content())
+    entity.click()
+    page.wait_for_url(re.compile(r"entity="))
+    assert page.locator(".hit").count() == entity_count
+
+
+def test_registration_with_the_mailed_code(server: str, ui, mailbox) -> None:
+    page, language, text = ui
+    inbox = mailbox[0]
+    address = f"signup-{language}-{time.monotonic_ns()}@example.org"
+    page.goto(f"{server}/register")
+    page.fill("#email", address)
+    page.fill("#password", "short")
+    page.fill("#confirm", "short")
+    page.click("main button[type=submit]")
+    assert text["rule"] in page.text_content(".field-error")
+    page.fill("#password", "Quote-Check-2009!")
+    page.fill("#confirm", "Quote-Check-2009!")
+    page.click("main button[type=submit]")
+    page.wait_for_url(re.compile(r"/verify$"))
+    code = inbox.code_for(address)
+    page.fill("#code", f"{(int(code) + 1) % 1_000_000:06d}")
+    page.click("main form:not(.inline) button[type=submit]")
+    assert text["wrong"] in page.text_content(".field-error")
+    page.fill("#code", code)
+    page.click("main form:not(.inline) button[type=submit]")
+    page.wait_for_url(re.compile(r"/welcome$"))
+    assert text["welcome"] in page.text_content("main")
+    page.click(f"text={text['subscribe']}")
+    page.wait_for_url(re.compile(r"/account$"))
+    assert text["subscribed"] in page.text_content("main")
+
+
+def test_password_reset_returns_to_the_starting_page(server: str, ui, mailbox, member) -> None:
+    page, language, text = ui
+    inbox = mailbox[0]
+    page.goto(f"{server}/search?q=nato")
+    page.click(f".user >> text={text['login']}")
+    page.click(f"text={text['forgot']}")
+    page.fill("#email", member[0])
+    page.click("main button[type=submit]")
+    page.wait_for_url(re.compile(r"/reset/code$"))
+    page.fill("#code", inbox.code_for(member[0]))
+    page.click("main form:not(.inline) button[type=submit]")
+    page.wait_for_url(re.compile(r"/reset/password$"))
+    page.fill("#password", member[1])  # the same strong password, set again
+    page.fill("#confirm", member[1])
+    page.click("main button[type=submit]")
+    assert text["updated"] in page.text_content("main h1")
+    page.click("main a.button")
+    page.wait_for_url(re.compile(r"/search\?q=nato$"))
+
+
+def test_soundbite_link_downloads_a_playable_mp4(server: str, page, member,
+                                                  tmp_path: Path) -> None:
+    import av
+
+    page.goto(f"{server}/login")
+    page.fill("#email", member[0])
+    page.fill("#password", member[1])
+    page.click("main button[type=submit]")
+    page.goto(f"{server}/search?q=brussels&ui=en")
+    link = page.locator(".video", has_text="en nato").locator("a.soundbite").first
+    with page.expect_download() as download_info:
+        link.click()
+    target = tmp_path / download_info.value.suggested_filename
+    download_info.value.save_as(target)
+    assert target.suffix == ".mp4"
+    with av.open(str(target)) as container:  # the source is audio only: an AAC-only MP4
+        assert "mp4" in container.format.name and container.streams.audio
+        assert container.duration / av.time_base > 3
+
+
+def test_keyboard_only(server: str, page) -> None:
+    page.goto(f"{server}/?ui=en")
+    page.keyboard.press("Tab")  # the skip link comes first
+    for _ in range(12):
+        if page.evaluate("document.activeElement.id") == "q":
+            break
+        page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "q"
+    page.keyboard.type("afghanistan")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".hit")
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('play')"):
+            break
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/videos/"))
+    page.focus("#player")
+    page.keyboard.press("Space")
+    page.wait_for_function("!document.getElementById('player').paused")
+    page.keyboard.press("Space")
+    page.wait_for_function("document.getElementById('player').paused")
+
+
+@pytest.mark.parametrize("path", ["/?ui={ui}", "/search?q=afghanistan&ui={ui}",
+                                  "/register?ui={ui}", "/login?ui={ui}", "PLAYER"])
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_no_serious_accessibility_violations(server: str, page, path: str,
+                                             language: str) -> None:
+    import importlib.resources
+
+    if path == "PLAYER":
+        page.goto(f"{server}/search?q=brussels&ui={language}")
+        page.locator("a.play").first.click()
+        page.wait_for_selector("#segments")
+    else:
+        page.goto(server + path.format(ui=language))
+    axe = importlib.resources.files("axe_playwright_python") / "axe.min.js"
+    page.add_script_tag(path=str(axe))
+    results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+               for v in results["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == []
+
+
+@pytest.mark.parametrize("path", ["/search?q=afghanistan&ui=fr", "PLAYER"])
+def test_phone_viewport_has_no_horizontal_scrolling(server: str, browser, path: str) -> None:
+    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True,
+                                  has_touch=True)
+    page = context.new_page()
+    try:
+        if path == "PLAYER":
+            page.goto(f"{server}/search?q=brussels&ui=fr")
+            page.locator("a.play").first.click()
+            page.wait_for_selector("#segments")
+        else:
+            page.goto(server + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= page.viewport_size["width"]
+        size = page.evaluate("parseFloat(getComputedStyle(document.querySelector("
+                             "'.snippet, .segment .text')).fontSize)")
+        assert size >= 14
+    finally:
+        context.close()
