@@ -8,7 +8,7 @@ MO     := search_app/translations/fr/LC_MESSAGES/messages.mo
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: install run index models test test-fast bench samples clean translations
+.PHONY: install run index models test test-fast bench samples clean translations screenshots
 
 install: $(STAMP) $(MO)
 
@@ -44,6 +44,10 @@ test-fast: install
 
 bench: install
 	$(BIN)/python -m bench.engines
+
+# PNGs of every main page, both languages, desktop and phone (needs Debian's chromium).
+screenshots: index
+	$(BIN)/python scripts/screenshots.py --data-dir $(DATA_DIR)
 
 # Regenerates data/samples and tests/fixtures (needs Debian's espeak-ng).
 samples: install

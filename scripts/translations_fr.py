@@ -44,7 +44,7 @@ FRENCH = {
     "Speech and press conference archive": "Archives des discours et conférences de presse",
     "Interface language": "Langue de l'interface",
     "Search what was said": "Rechercher ce qui a été dit",
-    'Search what was said: words, "exact phrase", names…':
+    "Search what was said: words, “exact phrase”, names…":
         "Rechercher ce qui a été dit : mots, « expression exacte », noms…",
     "Search": "Rechercher",
     "Transcripts are made by machine (Whisper) and may contain errors: check the recording "

@@ -14,6 +14,7 @@ from .errors import abort_with
 from .params import start_time
 
 bp = Blueprint("videos", __name__, url_prefix="/videos")
+MAX_CHIPS = 15
 
 
 def load(video_id: str):
@@ -31,7 +32,11 @@ def player(video_id: str):
     for segment in transcript.segments:
         for entity in {e.id for e in segment.entities}:
             entities[entity] = entities.get(entity, 0) + 1
-    chips = sorted(entities.items(), key=lambda kv: -kv[1])
+    # The archive's own names always; a name only spaCy found must come up twice, since a
+    # single guess on machine-transcribed speech is mostly noise ("Premenement De La…").
+    chips = [(entity_id, count) for entity_id, count in
+             sorted(entities.items(), key=lambda kv: -kv[1])
+             if entity_id in archive.gazetteer.entries or count >= 2][:MAX_CHIPS]
     return render_template(
         "player.html", t=transcript, start=start_time(),
         chips=[(entity_id, archive.entity_name(entity_id, g.ui_lang), count)

@@ -277,3 +277,23 @@ def test_unexpected_errors_are_500_without_traceback(indexed: Indexer) -> None:
     page = client.get("/boom?ui=en")
     assert page.status_code == 500 and "Error 500" in page.text
     assert "secret internals" not in api.text + page.text and "Traceback" not in page.text
+
+
+def test_player_chips_leave_out_one_off_ner_guesses(app, client) -> None:
+    from indexer.records import Entity
+
+    video_id = video_id_of(client, "mixed fr en")
+    segments = app.extensions["archive"].transcript(video_id).segments  # the cached copy
+    once = Entity("per:premenement-de-la-femme", "PER", "Premenement De La Femme", 0, 5)
+    twice = Entity("per:lisa-culet", "PER", "Lisa Culet", 0, 5)
+    added = [(segments[0], once), (segments[0], twice), (segments[1], twice)]
+    try:
+        for segment, entity in added:
+            segment.entities.append(entity)
+        page = client.get(f"/videos/{video_id}?ui=en").text
+    finally:
+        for segment, entity in added:
+            segment.entities.remove(entity)
+    assert "Premenement" not in page  # spaCy alone, once: noise
+    assert 'href="/search?q=entity:per:lisa-culet"' in page  # spaCy alone, twice: shown
+    assert 'href="/search?q=entity:org:nato"' in page  # the gazetteer's: always
