@@ -11,6 +11,11 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import Message
 from pathlib import Path
 
@@ -131,3 +136,42 @@ def mail_text(message: Message) -> str:
         if part.get_content_type() == "text/plain":
             return part.get_payload(decode=True).decode()
     raise AssertionError("no text part")
+
+
+@contextmanager
+def smtp_capture() -> Iterator[tuple[Inbox, int]]:
+    """A real SMTP server on a free loopback port; yields (inbox, port)."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield inbox, controller.port
+    finally:
+        controller.stop()
+
+
+@contextmanager
+def serving(data_dir: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """`speechsearch serve` (waitress) on a free loopback port; yields its base URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "indexer", "--data-dir", str(data_dir), "serve",
+         "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})})
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    try:
+        while True:  # the server's start, not a page: nothing for Playwright to wait on yet
+            try:
+                urllib.request.urlopen(base + "/").close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("speechsearch serve did not start") from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -11,8 +11,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
-from conftest import Inbox, free_port, mail_text
+from conftest import mail_text, smtp_capture
 
 from search_app import create_app
 from search_app.models import OneTimeCode, User, db
@@ -31,11 +30,8 @@ class Clock:
 
 @pytest.fixture
 def inbox():
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield handler, controller.port
-    controller.stop()
+    with smtp_capture() as capture:
+        yield capture
 
 
 @pytest.fixture
@@ -325,7 +321,7 @@ def test_newsletter_mail_has_a_working_one_click_link(client, inbox, app, tmp_pa
     client.post("/verify", data={"code": inbox[0].code_for("reader@example.org")})
     client.post("/account/newsletter", data={"subscribe": "1"})
     body = tmp_path / "issue.txt"
-    body.writemail_text("Twelve new press conferences this month.")
+    body.write_text("Twelve new press conferences this month.")
     env = {"SPEECHSEARCH_MAIL_SERVER": "127.0.0.1", "SPEECHSEARCH_MAIL_PORT": str(inbox[1]),
            "SPEECHSEARCH_PUBLIC_URL": "https://archive.example.org"}
     result = CliRunner().invoke(main, ["users", "newsletter-send", "--subject", "New",

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import free_port
+from conftest import serving
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -241,26 +238,11 @@ def test_query_syntax_soup_never_5xx(client, query: str) -> None:
 
 
 def test_serve_runs_waitress(indexed: Indexer) -> None:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "indexer", "--data-dir", str(indexed.settings.data_dir),
-         "serve", "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/search?q=nato") as r:
-                    body = json.load(r)
-                    server = r.headers["Server"]
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise
-                time.sleep(0.2)
-        assert body["total"] >= 2 and server == "speechsearch"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with serving(indexed.settings.data_dir) as base:
+        with urllib.request.urlopen(f"{base}/api/search?q=nato") as response:
+            body = json.load(response)
+            server = response.headers["Server"]
+    assert body["total"] >= 2 and server == "speechsearch"
 
 
 def test_unexpected_errors_are_500_without_traceback(indexed: Indexer) -> None:

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import Inbox, free_port
+from conftest import serving, smtp_capture
 
 from indexer.pipeline import Indexer
 
@@ -22,40 +18,16 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def mailbox():
-    """A real SMTP server on loopback that keeps what the site sends."""
-    from aiosmtpd.controller import Controller
-
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield inbox, controller.port
-    controller.stop()
+    with smtp_capture() as capture:
+        yield capture
 
 
 @pytest.fixture(scope="module")
 def server(indexed: Indexer, mailbox):
-    port = free_port()
-    env = dict(os.environ, SPEECHSEARCH_MAIL_SERVER="127.0.0.1",
-               SPEECHSEARCH_MAIL_PORT=str(mailbox[1]),
-               SPEECHSEARCH_LIMIT_SEND="100 per minute")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "indexer", "--data-dir", str(indexed.settings.data_dir),
-         "serve", "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env=env)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(base + "/").close()
-            break
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                raise RuntimeError("speechsearch serve did not start")
-            time.sleep(0.2)
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
+    env = {"SPEECHSEARCH_MAIL_SERVER": "127.0.0.1", "SPEECHSEARCH_MAIL_PORT": str(mailbox[1]),
+           "SPEECHSEARCH_LIMIT_SEND": "100 per minute"}
+    with serving(indexed.settings.data_dir, env) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -81,8 +53,13 @@ def page(browser):
     context.close()
 
 
-def current_time(page) -> float:
-    return page.eval_on_selector("#player", "p => p.currentTime")
+def wait_playing_at(page, seconds: float) -> None:
+    """The player is at `seconds` and the passage starting there is the highlighted one."""
+    page.wait_for_function("s => Math.abs(document.getElementById('player').currentTime - s)"
+                           " < 0.5", arg=seconds)
+    page.wait_for_function("s => { const on = document.querySelector('.segment.speaking');"
+                           " return on && Math.abs(parseFloat(on.dataset.start) - s) < 0.05; }",
+                           arg=seconds)
 
 
 def test_search_hit_opens_the_player_at_its_second(server: str, page) -> None:
@@ -92,11 +69,7 @@ def test_search_hit_opens_the_player_at_its_second(server: str, page) -> None:
     start = float(href.split("#t=")[1].split(",")[0])
     assert start > 5  # the English half of the mixed file
     link.click()
-    page.wait_for_function("s => Math.abs(document.getElementById('player').currentTime - s)"
-                           " < 0.5", arg=start)
-    page.wait_for_function("s => { const on = document.querySelector('.segment.speaking');"
-                           " return on && Math.abs(parseFloat(on.dataset.start) - s) < 0.05; }",
-                           arg=start)
+    wait_playing_at(page, start)
     assert page.locator(".segment.speaking").count() == 1
 
 
@@ -218,11 +191,7 @@ def test_journalist_finds_terrorisme_and_lands_on_the_second(server: str, ui) ->
     link = page.locator(".video", has_text="mixed fr en").locator("a.play").first
     start = float(link.get_attribute("href").split("#t=")[1].split(",")[0])
     link.click()
-    page.wait_for_function("s => Math.abs(document.getElementById('player').currentTime - s)"
-                           " < 0.5", arg=start)
-    page.wait_for_function("s => { const on = document.querySelector('.segment.speaking');"
-                           " return on && Math.abs(parseFloat(on.dataset.start) - s) < 0.05; }",
-                           arg=start)
+    wait_playing_at(page, start)
     other = page.locator("#segments .segment").nth(1)
     other_start = float(other.get_attribute("data-start"))
     other.locator(".text").click()
