@@ -18,6 +18,7 @@ import unicodedata
 import jiwer
 
 from bench.engines import CORPUS, ROOT
+from bench.report import publish
 from indexer.decode import load_audio
 from indexer.engines import load_engine
 from indexer.gazetteer import Gazetteer
@@ -67,11 +68,7 @@ def main() -> None:
     pooled = {k: sum(s * n for s, n in v) / sum(n for _, n in v) for k, v in totals.items()}
     rows.append(f"| **all (word-weighted)** | **{pooled['prompt']:.1%}** | "
                 f"**{pooled['none']:.1%}** | **{pooled['bare']:.1%}** |")
-    table = "\n".join(rows)
-    print(table)
-    out = ROOT / "bench" / "results" / "accuracy.md"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(table + "\n")
+    publish("accuracy", "\n".join(rows))
 
 
 if __name__ == "__main__":

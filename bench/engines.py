@@ -17,6 +17,7 @@ import resource
 import time
 from pathlib import Path
 
+from bench.report import publish
 from indexer.decode import load_audio
 from indexer.engines import load_engine
 from indexer.gazetteer import Gazetteer
@@ -37,7 +38,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", nargs="+", default=DEFAULT_FILES, help="corpus file names")
     parser.add_argument("--models-dir", type=Path, default=ROOT / "data" / "models")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "engines.md")
     args = parser.parse_args()
 
     audios = {name: load_audio(CORPUS / name) for name in args.files}
@@ -68,10 +68,7 @@ def main() -> None:
         "|---|---|---:|---:|---:|",
     ]
     lines += [f"| {e} | {f} | {a:.1f} | {w:.1f} | {a / w:.2f}x |" for e, f, a, w in rows]
-    table = "\n".join(lines)
-    print(table)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(table + "\n")
+    publish("engines", "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ gazetteer uses now. Prints a Markdown table (written to bench/results/prompts.md
 from __future__ import annotations
 
 from bench.engines import CORPUS, ROOT
+from bench.report import publish
 from indexer.chunking import speech_chunks
 from indexer.decode import load_audio
 from indexer.engines import load_engine
@@ -48,11 +49,7 @@ def main() -> None:
                                                   condition_on_previous_text=False, **options)
             text = " ".join(s.text.strip() for s in segments).replace("|", "/")
             rows.append(f"| {variant} | {name} | {text} |")
-    table = "\n".join(rows)
-    print(table)
-    out = ROOT / "bench" / "results" / "prompts.md"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(table + "\n")
+    publish("prompts", "\n".join(rows))
 
 
 if __name__ == "__main__":

@@ -65,34 +65,48 @@ def register():
     return render_template("auth/register.html", form=form, rules=rule_labels())
 
 
+def entered_code(purpose: str, email: str) -> tuple[CodeForm, User | None]:
+    """The code form of a sign-up or reset; the user once the right code was entered."""
+    form = CodeForm()
+    if form.validate_on_submit():
+        user = find_user(email)
+        result = check_code(user, purpose, form.code.data) if user else CodeCheck.MISSING
+        if result is CodeCheck.OK:
+            return form, user
+        form.code.errors.append(code_message(result))
+    return form, None
+
+
+def send_new_code(purpose: str, email: str | None) -> None:
+    """'Send a new code': voids the previous one; says the same whoever asks."""
+    if EmptyForm().validate_on_submit() and email:
+        user = find_user(email)
+        if purpose == "verify" and user and not user.verified:
+            send_verification_code(user.email, issue_code(user, "verify"), user.locale)
+        elif purpose == "reset" and user:
+            send_reset_code(user.email, issue_code(user, "reset"), user.locale)
+        flash(_("A new code is on its way. The previous one no longer works."))
+
+
 @bp.route("/verify", methods=["GET", "POST"])
 def verify():
     email = session.get("pending_email")
     if not email:
         return redirect(url_for("auth.register"))
-    form = CodeForm()
-    if form.validate_on_submit():
-        user = find_user(email)
-        result = check_code(user, "verify", form.code.data) if user else CodeCheck.MISSING
-        if result is CodeCheck.OK:
-            user.verified_at = now()
-            db.session.commit()
-            session.pop("pending_email", None)
-            login_user(user)
-            return redirect(url_for("account.welcome"))
-        form.code.errors.append(code_message(result))
+    form, user = entered_code("verify", email)
+    if user is not None:
+        user.verified_at = now()
+        db.session.commit()
+        session.pop("pending_email", None)
+        login_user(user)
+        return redirect(url_for("account.welcome"))
     return render_template("auth/verify.html", form=form, email=email, resend=EmptyForm(),
                            resend_url=url_for("auth.resend"))
 
 
 @bp.route("/verify/resend", methods=["POST"])
 def resend():
-    email = session.get("pending_email")
-    if EmptyForm().validate_on_submit() and email:
-        user = find_user(email)
-        if user and not user.verified:
-            send_verification_code(user.email, issue_code(user, "verify"), user.locale)
-        flash(_("A new code is on its way. The previous one no longer works."))
+    send_new_code("verify", session.get("pending_email"))
     return redirect(url_for("auth.verify"))
 
 
@@ -143,26 +157,17 @@ def reset_code():
     email = session.get("reset_email")
     if not email:
         return redirect(url_for("auth.reset"))
-    form = CodeForm()
-    if form.validate_on_submit():
-        user = find_user(email)
-        result = check_code(user, "reset", form.code.data) if user else CodeCheck.MISSING
-        if result is CodeCheck.OK:
-            session["reset_user"] = user.id
-            return redirect(url_for("auth.reset_password"))
-        form.code.errors.append(code_message(result))
+    form, user = entered_code("reset", email)
+    if user is not None:
+        session["reset_user"] = user.id
+        return redirect(url_for("auth.reset_password"))
     return render_template("auth/verify.html", form=form, email=email, resend=EmptyForm(),
                            resend_url=url_for("auth.reset_resend"), reset=True)
 
 
 @bp.route("/reset/resend", methods=["POST"])
 def reset_resend():
-    email = session.get("reset_email")
-    if EmptyForm().validate_on_submit() and email:
-        user = find_user(email)
-        if user is not None:
-            send_reset_code(user.email, issue_code(user, "reset"), user.locale)
-        flash(_("A new code is on its way. The previous one no longer works."))
+    send_new_code("reset", session.get("reset_email"))
     return redirect(url_for("auth.reset_code"))
 
 
