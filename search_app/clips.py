@@ -130,13 +130,16 @@ def _mmss(seconds: float) -> str:
     return f"{minutes:02d}{secs:02d}"
 
 
-def clip_filename(transcript: Transcript, start: float, end: float, ext: str) -> str:
-    """ASCII download name: ``<date>_<title-slug>_<mmss>-<mmss>.<ext>``."""
+def clip_filename(transcript: Transcript, start: float | None, end: float | None,
+                  ext: str) -> str:
+    """ASCII download name: ``<date>_<title-slug>_<mmss>-<mmss>.<ext>``; no range for the
+    whole file (start None)."""
     meta = transcript.metadata
     date = meta.date if re.fullmatch(r"\d{4}-\d{2}-\d{2}", meta.date) else ""
     title = _slug(meta.title) or _slug(transcript.video_id) or "clip"
     extension = re.sub(r"[^a-z0-9]", "", ext.lower()) or "bin"
-    stem = "_".join(part for part in (date, title, f"{_mmss(start)}-{_mmss(end)}") if part)
+    span = f"{_mmss(start)}-{_mmss(end)}" if start is not None and end is not None else ""
+    stem = "_".join(part for part in (date, title, span) if part)
     return f"{stem}.{extension}"
 
 

@@ -72,8 +72,7 @@ def full(video_id: str):
         path = current_app.extensions["archive"].media_path(video_id)
     except TranscriptNotFound:
         abort_with(404, _("The media file of this video is no longer available."))
-    name = clip_filename(transcript, 0, transcript.duration, path.suffix.lstrip("."))
-    name = re.sub(r"_0000-\d{4}(?=\.)", "", name)  # the whole video: no range in the name
+    name = clip_filename(transcript, None, None, path.suffix.lstrip("."))
     log_download(video_id, transcript.metadata.title, "original")
     return send_file(path, as_attachment=True, download_name=name, conditional=True)
 
