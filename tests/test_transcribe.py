@@ -46,6 +46,23 @@ def test_mixed_file_gets_each_part_in_its_own_language(engine) -> None:
     assert "brussels" in english or "russia" in english
 
 
+def test_language_id_encoder_pass_is_reused_for_transcription(engine) -> None:
+    # The chunk's first window is encoded once for both the language ID and the decoding,
+    # and the text is what Whisper hears without the reuse (same encoder output, same words).
+    audio = load_audio(FIXTURES / "fr_otan.flac")
+    calls, reuses = engine.encoder_calls, engine.encoder_reuses
+    segments = transcribe_audio(engine, audio, LANGS)
+    assert engine.encoder_reuses - reuses >= 1
+    assert engine.encoder_calls - calls == engine.encoder_reuses - reuses  # no second pass
+    probs = engine.detect_language(audio)
+    fresh = engine.transcribe(audio, "fr", None)
+    plain, _ = engine.model.transcribe(audio, language="fr", beam_size=5, word_timestamps=True,
+                                       condition_on_previous_text=False)
+    assert [s.text for s in fresh] == [s.text.strip() for s in plain]
+    assert max(probs, key=probs.get) == "fr" and abs(sum(probs.values()) - 1) < 0.05
+    assert "terrorisme" in text_of(segments)
+
+
 def test_forced_language_labels_every_segment(engine) -> None:
     segments = transcribe_audio(engine, load_audio(FIXTURES / "fr_otan.flac"), LANGS,
                                 language="fr")
