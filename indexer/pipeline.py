@@ -26,6 +26,7 @@ from .language import video_languages
 from .records import MediaInfo, Metadata, Transcript
 from .search_index import add_to_index, is_indexed
 from .store import has_transcript, load_transcript, save_transcript
+from .timing import StageClock
 from .transcribe import NoSpeechError, transcribe_audio
 
 logger = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ class FileOutcome:
     duration: float = 0.0  # seconds of audio
     transcribed: bool = False  # False when finished from a saved transcript
     seconds: float = 0.0  # wall time of decoding, transcribing and indexing
+    stages: dict[str, float] = field(default_factory=dict)  # seconds per stage (timing.STAGES)
 
 
 def validate_date(value: str) -> str:
@@ -137,27 +139,35 @@ class Indexer:
             self._add(load_transcript(transcripts, video_id))
             return FileOutcome(path, "indexed", "from saved transcript", video_id, media.duration)
         metadata = merge_metadata(path, self.options.metadata)
-        self.engine  # loaded once, before the clock starts: speed is per file
+        self.engine, self.tagger  # loaded once, before the clock starts: speed is per file
         started = time.monotonic()
-        audio = load_audio(path)
+        clock = StageClock()
+        with clock.stage("decode"):
+            audio = load_audio(path)
         media = replace(media, duration=round(len(audio) / 16000, 3))
         on_progress = progress(media) if progress else None
-        transcript = self.transcribe(media, audio, metadata, on_progress)
-        save_transcript(transcripts, transcript)
-        self._add(transcript)
+        transcript = self.transcribe(media, audio, metadata, on_progress, clock)
+        with clock.stage("store"):
+            save_transcript(transcripts, transcript)
+        with clock.stage("index"):
+            self._add(transcript)
+        logger.info("%s: %s", path.name, clock.summary())
         return FileOutcome(path, "indexed", "", video_id, media.duration, transcribed=True,
-                           seconds=time.monotonic() - started)
+                           seconds=time.monotonic() - started, stages=dict(clock.seconds))
 
     def transcribe(self, media: MediaInfo, audio, metadata: Metadata,
-                   on_progress: Callable[[float], None] | None = None) -> Transcript:
+                   on_progress: Callable[[float], None] | None = None,
+                   clock: StageClock | None = None) -> Transcript:
         languages = self.settings.languages
         prompts = ({code: self.gazetteer.prompt(code) or None for code in languages}
                    if self.options.prompt else None)
+        clock = clock or StageClock()
         segments = transcribe_audio(self.engine, audio, languages, self.options.language,
-                                    prompts, self.options.chunking, on_progress)
+                                    prompts, self.options.chunking, on_progress, clock)
         if not segments:
             raise NoSpeechError("no words recognised (speech detector heard only noise)")
-        self.tagger.tag(segments)
+        with clock.stage("entities"):
+            self.tagger.tag(segments)
         language, spoken = video_languages(segments)
         return Transcript(
             video_id=media.video_id, media=media, metadata=metadata,

@@ -16,6 +16,7 @@ from .engines import Engine
 from .hallucination import clean_segments
 from .language import best, label_segment, restrict
 from .records import Segment
+from .timing import StageClock
 
 logger = logging.getLogger(__name__)
 
@@ -34,14 +35,18 @@ def transcribe_audio(
     prompts: dict[str, str] | None = None,
     chunking: ChunkingOptions | None = None,
     progress: ProgressCallback | None = None,
+    clock: StageClock | None = None,
 ) -> list[Segment]:
     """Return the file's segments, times in seconds from the start of the file.
 
     `language` forces one language for every chunk; otherwise each chunk's language is the
     most likely of `languages` according to the engine's audio language ID. `prompts` maps a
     language to an initial prompt (the archive's names, to bias spelling toward them).
+    `clock`, if given, accumulates the time of the vad, language and transcription stages.
     """
-    chunks = speech_chunks(audio, chunking)
+    clock = clock or StageClock()
+    with clock.stage("vad"):
+        chunks = speech_chunks(audio, chunking)
     if not chunks:
         raise NoSpeechError("only silence or noise: no speech found")
     prompts = prompts or {}
@@ -51,18 +56,22 @@ def transcribe_audio(
         if language:
             audio_probs = {code: float(code == language) for code in {language, *languages}}
         else:
-            audio_probs = restrict(engine.detect_language(samples), languages)
+            with clock.stage("language"):
+                audio_probs = restrict(engine.detect_language(samples), languages)
         chunk_language, probability = best(audio_probs)
         logger.debug("chunk %.1f-%.1f s: %s (%.2f)", chunk.start, chunk.end,
                      chunk_language, probability)
-        found = engine.transcribe(samples, chunk_language, prompts.get(chunk_language))
-        for segment in clean_segments(found):
-            _shift(segment, chunk.start)
-            if language:
-                segment.language, segment.language_probability = language, 1.0
-            else:
-                label_segment(segment, audio_probs, languages)
-            segments.append(segment)
+        with clock.stage("transcription"):
+            found = clean_segments(engine.transcribe(samples, chunk_language,
+                                                     prompts.get(chunk_language)))
+        with clock.stage("language"):
+            for segment in found:
+                _shift(segment, chunk.start)
+                if language:
+                    segment.language, segment.language_probability = language, 1.0
+                else:
+                    label_segment(segment, audio_probs, languages)
+        segments.extend(found)
         if progress is not None:
             progress(chunk.end)
     return segments

@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
+from conftest import FIXTURES, copy_fixture
 
 from indexer.decode import load_audio
 from indexer.engines import EngineError, load_engine
 from indexer.models import ModelError
+from indexer.pipeline import Indexer, IndexOptions
+from indexer.timing import STAGES
 from indexer.transcribe import NoSpeechError, transcribe_audio
 
 LANGS = ("fr", "en")
@@ -100,3 +102,13 @@ def test_unknown_engine_and_model_say_what_to_do(models_dir: Path, tmp_path: Pat
         load_engine("faster-whisper", "no-such-model", models_dir)
     with pytest.raises(ModelError, match="no model.bin"):
         load_engine("faster-whisper", str(tmp_path), models_dir)
+
+
+def test_index_outcome_says_where_the_time_went(session_indexer, tmp_path: Path) -> None:
+    indexer = Indexer(session_indexer.settings, IndexOptions(force=True))
+    indexer.__dict__.update(engine=session_indexer.engine, tagger=session_indexer.tagger)
+    outcome = indexer.index_file(copy_fixture("en_nato.mp3", tmp_path))
+    assert outcome.status == "indexed", outcome.reason
+    assert set(outcome.stages) == set(STAGES)
+    assert all(seconds >= 0 for seconds in outcome.stages.values())
+    assert sum(outcome.stages.values()) <= outcome.seconds
