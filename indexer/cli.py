@@ -237,11 +237,13 @@ def models(ctx: click.Context, data_dir: Path | None) -> None:
     click.echo(f"Whisper base (faster-whisper, CTranslate2): {path}")
 
 
-# The site's commands (serve, users) live with the site.
+# The site's commands (serve, users, db) live with the site.
 from search_app.commands import serve, users  # noqa: E402
+from search_app.db_commands import db  # noqa: E402
 
 main.add_command(serve)
 main.add_command(users)
+main.add_command(db)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -6,6 +6,7 @@ from flask import Flask
 
 from indexer.config import Settings
 
+from . import schema
 from .archive import Archive
 from .config import DefaultConfig
 
@@ -22,6 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import account, api, auth, clips, downloads, errors, i18n, search, security, videos
 
     i18n.init_app(app)
+    schema.init_app(app, settings.data_dir)
     limiter = security.init_app(app, settings.data_dir)
     clips.set_max_concurrent(int(app.config["MAX_CONCURRENT_CLIPS"]))
     for blueprint in (errors.bp, search.bp, videos.bp, downloads.bp, api.bp, auth.bp,

@@ -17,7 +17,11 @@ class DefaultConfig:
 
     # Accounts. SECRET_KEY: set SPEECHSEARCH_SECRET_KEY, else one is generated in the data dir.
     SECRET_KEY = None
-    DATABASE_URL = None  # default: SQLite in the data dir
+    DATABASE_URL = None  # default: SQLite in the data dir; postgresql://user:pw@host/db works
+    # Upgrade the database to this version's schema on start. False: `speechsearch db upgrade`
+    # is run by hand, and the app refuses to start on an older schema. None: leave it alone
+    # (the `db` commands).
+    DATABASE_AUTO_UPGRADE = True
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False  # also Secure on any request that came over HTTPS

@@ -1,6 +1,7 @@
-"""Account data (SQLAlchemy): users and their one-time codes.
+"""Account data (SQLAlchemy): users, their one-time codes and their downloads.
 
-SQLite in the data dir by default, any SQLAlchemy URL through SPEECHSEARCH_DATABASE_URL.
+SQLite in the data dir by default, any SQLAlchemy URL through SPEECHSEARCH_DATABASE_URL. A change
+here needs a migration: `speechsearch db migrate -m "why"` (see schema.py and the README).
 """
 
 from __future__ import annotations
@@ -9,12 +10,20 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, Float, ForeignKey, Integer, String
+from sqlalchemy import DateTime, Float, ForeignKey, Integer, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 class Base(DeclarativeBase):
-    pass
+    # Named constraints, so that later migrations can drop or alter them by name (SQLite's
+    # batch mode needs the names; PostgreSQL's own defaults differ from SQLite's).
+    metadata = MetaData(naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    })
 
 
 db = SQLAlchemy(model_class=Base)

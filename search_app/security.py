@@ -1,4 +1,4 @@
-"""Secret key, cookies, CSRF, rate limits, login sessions and the account database."""
+"""Secret key, cookies, CSRF, rate limits and login sessions (the database: schema.py)."""
 
 from __future__ import annotations
 
@@ -45,12 +45,6 @@ def init_app(app: Flask, data_dir: Path) -> Limiter:
         app.config["SECRET_KEY"] = secret_key(data_dir)
     app.session_interface = SessionInterface()
     app.config.setdefault("REMEMBER_COOKIE_SECURE", False)
-    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
-        default = f"sqlite:///{(data_dir / 'speechsearch.db').resolve()}"
-        app.config["SQLALCHEMY_DATABASE_URI"] = app.config.get("DATABASE_URL") or default
-    db.init_app(app)
-    with app.app_context():
-        db.create_all()
     CSRFProtect(app)
     login = LoginManager(app)
     login.login_view = "auth.login"

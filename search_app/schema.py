@@ -1,0 +1,110 @@
+"""The site's database and its schema: Alembic migrations (Flask-Migrate) follow the models.
+
+SQLite in the data dir by default, PostgreSQL (or any SQLAlchemy URL) through
+SPEECHSEARCH_DATABASE_URL. On start the app upgrades its database to the newest revision
+(DATABASE_AUTO_UPGRADE); with that off, an operator runs `speechsearch db upgrade` and the app
+refuses to start on an older schema rather than fail on its first query. Databases created by
+create_all before migrations existed are adopted by the first revision, rows and all.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import Flask
+from flask_migrate import Migrate
+from sqlalchemy import Connection, text
+from sqlalchemy.engine import make_url
+
+from .models import db
+
+logger = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+# Any fixed 64-bit number: the PostgreSQL advisory lock that serializes this app's migrations.
+LOCK_KEY = 7_362_580_113_495_001
+
+# render_as_batch: SQLite cannot ALTER most things; batch mode rebuilds the table instead.
+migrate = Migrate(db=db, directory=str(MIGRATIONS), compare_type=True, render_as_batch=True)
+
+
+class SchemaError(RuntimeError):
+    """The database is not at the revision this version of the code needs."""
+
+
+def database_url(configured: str | None, data_dir: Path) -> str:
+    """The configured URL, else SQLite in the data dir. A bare postgresql:// (or Heroku-style
+    postgres://) means psycopg 3, the driver installed with the app, not SQLAlchemy's psycopg2."""
+    if not configured:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{(data_dir / 'speechsearch.db').resolve()}"
+    url = make_url(configured)
+    if url.drivername in ("postgres", "postgresql"):
+        url = url.set(drivername="postgresql+psycopg")
+    return url.render_as_string(hide_password=False)
+
+
+def init_app(app: Flask, data_dir: Path) -> None:
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config.get("DATABASE_URL"),
+                                                             data_dir)
+    # A database server may drop idle connections (restart, failover): test before use.
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    db.init_app(app)
+    migrate.init_app(app)
+    with app.app_context():
+        if app.config["DATABASE_AUTO_UPGRADE"]:
+            command.upgrade(alembic_config(), "head")
+        elif app.config["DATABASE_AUTO_UPGRADE"] is not None:
+            check_current()
+
+
+def alembic_config() -> Config:
+    """The Alembic config of the current app (call inside an app context)."""
+    return migrate.get_config()
+
+
+def current_revisions() -> set[str]:
+    with db.engine.connect() as connection:
+        return set(MigrationContext.configure(connection).get_current_heads())
+
+
+def head_revisions() -> set[str]:
+    return set(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+def check_current() -> None:
+    current, heads = current_revisions(), head_revisions()
+    if current != heads:
+        where = db.engine.url.render_as_string(hide_password=True)
+        raise SchemaError(
+            f"the database {where} is at revision {', '.join(sorted(current)) or '(none)'}, "
+            f"this version needs {', '.join(sorted(heads))}: run `speechsearch db upgrade` "
+            "(or set SPEECHSEARCH_DATABASE_AUTO_UPGRADE=true)")
+
+
+@contextmanager
+def migration_lock(connection: Connection) -> Iterator[None]:
+    """One migration run at a time per database: a site and its workers starting together on a
+    new database would otherwise both try to create the same tables."""
+    url = connection.engine.url
+    if connection.dialect.name == "postgresql":
+        # Released when the migration's transaction ends; holds across machines.
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+        yield
+    elif connection.dialect.name == "sqlite" and url.database not in (None, "", ":memory:"):
+        # flock on the database file itself: SQLite's own locks are fcntl byte ranges, which
+        # flock does not touch. The file exists: opening the connection created it.
+        with open(url.database, "rb") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield
+    else:
+        yield
