@@ -52,6 +52,12 @@ class EntityTagger:
         self.models = dict(DEFAULT_SPACY_MODELS if models is None else models)
         self._pipelines: dict[str, tuple[Language, Matcher]] = {}
 
+    def preload(self, languages: Sequence[str]) -> EntityTagger:
+        """Load the pipelines of `languages` now (a spaCy model takes seconds to load)."""
+        for language in languages:
+            self._pipeline(language)
+        return self
+
     def _pipeline(self, language: str) -> tuple[Language, Matcher]:
         if language not in self._pipelines:
             self._pipelines[language] = self._build(language)

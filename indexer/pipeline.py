@@ -120,7 +120,8 @@ class Indexer:
 
     @cached_property
     def tagger(self) -> EntityTagger:
-        return EntityTagger(self.gazetteer)
+        # All of the archive's languages at once, so no file's time includes a model load.
+        return EntityTagger(self.gazetteer).preload(self.settings.languages)
 
     def index_file(self, path: Path, progress: ProgressFactory | None = None) -> FileOutcome:
         try:

@@ -1,0 +1,166 @@
+"""Transcribe a list of files under one configuration, in a child process, and keep it all.
+
+The transcription, accuracy and settings sections all look at the same kind of run: every
+corpus file through one engine configuration, with wall time per stage, the text, the
+languages and the entities. A run happens in a fresh child process (spawned, so no model is
+shared with the parent), which gives each configuration its own peak memory figure
+(`ru_maxrss` of the child), and children run one at a time so that no two share the cores.
+Runs are memoised for the life of the `python -m bench` process: the accuracy section reuses
+the transcription section's runs instead of transcribing the same files again.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import resource
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.report import ROOT
+
+logger = logging.getLogger(__name__)
+
+MEDIA_SUFFIXES = {".wav", ".mp3", ".flac", ".m4a", ".ogg", ".mp4", ".mkv", ".webm"}
+WARM_UP = ROOT / "tests" / "fixtures" / "en_nato.mp3"
+
+
+@dataclass(frozen=True)
+class Config:
+    """One way of transcribing. kind: 'pipeline' (speechsearch index), 'bare' or 'batched'
+    (faster-whisper's own WhisperModel.transcribe / BatchedInferencePipeline on whole files)."""
+
+    label: str
+    kind: str = "pipeline"
+    engine: str = "faster-whisper"
+    beam_size: int = 5
+    compute_type: str = "int8"
+    vad: bool = True  # bare/batched only: the pipeline always cuts at VAD pauses
+    prompt: bool = True  # pipeline only: the gazetteer prompt
+
+
+@dataclass
+class FileRun:
+    name: str
+    audio_seconds: float
+    wall: float  # decode to index (pipeline) or decode + transcription (bare, batched)
+    stages: dict[str, float]
+    text: str
+    language: str  # the file's main language
+    segment_languages: list[tuple[float, str]]  # (segment start, label)
+    entities: list[str] = field(default_factory=list)  # entity ids and surface texts
+
+
+@dataclass
+class ConfigRun:
+    config: Config
+    files: list[FileRun]
+    peak_rss_mb: float
+    load_seconds: float
+
+    def speed(self, names: set[str] | None = None) -> float:
+        chosen = [f for f in self.files if names is None or f.name in names]
+        return sum(f.audio_seconds for f in chosen) / sum(f.wall for f in chosen)
+
+
+_memo: dict[tuple[Config, tuple[str, ...]], ConfigRun] = {}
+
+
+def corpus_media(corpus: Path) -> list[Path]:
+    return sorted(p for p in corpus.iterdir() if p.suffix.lower() in MEDIA_SUFFIXES)
+
+
+def run(config: Config, files: list[Path], models_dir: Path, scratch: Path) -> ConfigRun:
+    """Run `config` over `files` in a spawned child, or return this process' earlier run."""
+    key = (config, tuple(str(f) for f in files))
+    if key not in _memo:
+        logger.info("transcribing %d files with %s", len(files), config.label)
+        spawn = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
+            _memo[key] = pool.submit(_child, config, files, models_dir, scratch).result()
+    return _memo[key]
+
+
+def _child(config: Config, files: list[Path], models_dir: Path, scratch: Path) -> ConfigRun:
+    started = time.perf_counter()
+    if config.kind == "pipeline":
+        runner = _PipelineRunner(config, models_dir, scratch)
+    else:
+        runner = _FasterWhisperRunner(config, models_dir)
+    load_seconds = time.perf_counter() - started
+    runner.run(WARM_UP)  # first-call costs (allocations, caches) are not per-file speed
+    results = [runner.run(path) for path in files]
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return ConfigRun(config, results, peak, load_seconds)
+
+
+class _PipelineRunner:
+    """What `speechsearch index --force` does to each file, with its stage clock."""
+
+    def __init__(self, config: Config, models_dir: Path, scratch: Path):
+        from indexer.config import Settings
+        from indexer.engines import EngineOptions
+        from indexer.pipeline import Indexer, IndexOptions
+
+        data_dir = scratch / config.label.replace(" ", "-").replace("/", "-")
+        data_dir.mkdir(parents=True, exist_ok=True)
+        models_link = data_dir / "models"
+        if not models_link.exists():
+            models_link.symlink_to(models_dir.resolve(), target_is_directory=True)
+        options = IndexOptions(engine=config.engine, force=True, prompt=config.prompt,
+                               engine_options=EngineOptions(beam_size=config.beam_size,
+                                                            compute_type=config.compute_type))
+        self.indexer = Indexer(Settings(data_dir=data_dir), options)
+        self.indexer.engine, self.indexer.tagger  # load before timing
+
+    def run(self, path: Path) -> FileRun:
+        from indexer.store import load_transcript
+
+        outcome = self.indexer.index_file(path)
+        if outcome.status != "indexed":
+            raise RuntimeError(f"{path.name}: {outcome.reason}")
+        transcript = load_transcript(self.indexer.settings.transcripts_dir, outcome.video_id)
+        segments = transcript.segments
+        return FileRun(
+            name=path.name, audio_seconds=outcome.duration, wall=outcome.seconds,
+            stages=outcome.stages, text=" ".join(s.text for s in segments),
+            language=transcript.language,
+            segment_languages=[(s.start, s.language) for s in segments],
+            entities=sorted({e.id for s in segments for e in s.entities}
+                            | {e.text for s in segments for e in s.entities}),
+        )
+
+
+class _FasterWhisperRunner:
+    """faster-whisper used the way its README shows, one language per file: the reference."""
+
+    def __init__(self, config: Config, models_dir: Path):
+        from faster_whisper import BatchedInferencePipeline, WhisperModel
+
+        from indexer.models import resolve_model
+
+        self.config = config
+        model = WhisperModel(str(resolve_model("base", models_dir).path), device="cpu",
+                             compute_type=config.compute_type)
+        self.model = BatchedInferencePipeline(model) if config.kind == "batched" else model
+
+    def run(self, path: Path) -> FileRun:
+        from indexer.decode import load_audio
+
+        started = time.perf_counter()
+        audio = load_audio(path)
+        decoded = time.perf_counter()
+        options = {"batch_size": 8} if self.config.kind == "batched" else {}
+        segments, info = self.model.transcribe(audio, beam_size=self.config.beam_size,
+                                               vad_filter=self.config.vad,
+                                               word_timestamps=True, **options)
+        segments = list(segments)
+        done = time.perf_counter()
+        return FileRun(
+            name=path.name, audio_seconds=len(audio) / 16000, wall=done - started,
+            stages={"decode": decoded - started, "transcription": done - decoded},
+            text=" ".join(s.text.strip() for s in segments), language=info.language,
+            segment_languages=[(s.start, info.language) for s in segments],
+        )
