@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 FORMATS = ("mp4", "copy", "m4a", "wav")
 TOLERANCE = 0.05  # seconds a clip may end past the recorded duration (rounding of containers)
 MAX_PADDING = 5.0
+PRESET = "superfast"  # libx264 speed/size trade-off of frame-accurate clips
 # Containers a stream copy may keep; other sources are copied into Matroska. Not FLAC: its
 # copied header keeps the length of the whole source.
 COPY_CONTAINERS = {"mp4", "m4v", "m4a", "mov", "mkv", "mka", "webm", "avi", "ts", "mts", "m2ts",
@@ -167,8 +168,11 @@ def _codec_args(fmt: str, has_video: bool) -> list[str]:
     aac = ["-c:a", "aac", "-b:a", "128k", "-movflags", "+faststart"]
     if not video:
         return [*maps, *aac]
-    # Even dimensions and 8-bit 4:2:0: what libx264 needs and every player reads.
-    return [*maps, "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p",
+    # Even dimensions and 8-bit 4:2:0: what libx264 needs and every player reads. Encoding is
+    # nearly all of the time (decoding 30 s of 720p takes 0.6 s): on two cores "veryfast" took
+    # 6.3 s for a 30 s 720p clip, "superfast" 3.2 s (bigger file, same CRF quality aim),
+    # "ultrafast" 1.9 s but without deblocking. See the clips section of docs/benchmarks.md.
+    return [*maps, "-c:v", "libx264", "-preset", PRESET, "-crf", "23", "-pix_fmt", "yuv420p",
             "-vf", "scale=trunc(iw/2)*2:trunc(ih/2)*2", *aac]
 
 
