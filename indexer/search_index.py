@@ -1,9 +1,27 @@
 """The only module that talks to Whoosh: schema, add_to_index, remove_from_index, query_index.
 
-One document per transcript segment. The text is indexed three ways:
-- `text`: words folded to lowercase without accents, with positions, for exact phrases;
+One document per transcript segment. The text is indexed four ways:
+- `text`: words folded to lowercase without accents, with positions;
+- `text_pairs`: each pair of neighbouring common words ("de la", "of the"), with positions,
+  for exact phrases of common words (below);
 - `stem_<lang>`: stemmed for the segment's language (coopérations finds coopération);
 - `entity_names`: every alias of the segment's gazetteer entities, so NATO finds "OTAN".
+
+Exact phrases: Whoosh intersects the postings of the phrase's words, then reads positions in
+every segment where they all occur. That is cheap when one word is rare (it leads the
+intersection), and slow when every word is common ("de la", "il y a", "of the": each in a large
+share of all segments). So common words (the stop lists of the archive languages) also index
+their pairs in `text_pairs`, at the position of the first word, with a placeholder "_" at the
+other positions so that positions stay those of the words; a phrase made only of common words
+becomes the same phrase over pairs there (exact: pair i starts at word i), whose postings are far
+shorter. Pairs of all words would do the same for every phrase, but nearly every pair of two
+rare words is unique, and Whoosh pays per distinct term: it halved indexing throughput and doubled
+the index for phrases that were already fast.
+An index made before `text_pairs` existed gets the field but not the pairs of its old
+documents: a marker file says so and its phrases keep reading `text` until it is rebuilt.
+
+Indexing analyses each segment's words once for all fields (see `_Analysis`) and writes whole
+batches of videos with one writer (`add_many`), on two processes for large batches.
 """
 
 from __future__ import annotations
@@ -23,8 +41,8 @@ from whoosh.analysis import (
     StemFilter,
     StopFilter,
 )
-from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
-from whoosh.lang import has_stemmer, has_stopwords, stopwords_for_language
+from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.lang import has_stemmer, has_stopwords, stemmer_for_language, stopwords_for_language
 from whoosh.qparser import FieldAliasPlugin, FuzzyTermPlugin, MultifieldParser, QueryParser
 from whoosh.support.charset import accent_map
 
@@ -42,6 +60,16 @@ from .results import (
 logger = logging.getLogger(__name__)
 
 INDEX_NAME = "segments"
+PAIRS = "text_pairs"
+NO_PAIR = "_"  # keeps the positions of `text_pairs` those of the words
+# Fixed, not taken from the archive's languages: an index is only right for the list it was
+# built with.
+COMMON_WORDS = frozenset(w.translate(accent_map) for language in ("fr", "en")
+                         for w in stopwords_for_language(language))
+# Written in an index that got `text_pairs` after it had documents (see the docstring).
+PAIRS_INCOMPLETE = "text_pairs.incomplete"
+# Below this many segments in one batch, a second writer process costs more than it saves.
+PARALLEL_MIN_SEGMENTS = 20_000
 
 
 def _folding_analyzer():
@@ -62,13 +90,13 @@ def stem_field(language: str) -> str:
 
 def make_schema(languages: Sequence[str]) -> Schema:
     schema = Schema(
-        doc_id=ID(unique=True, stored=True),
         video_id=ID(stored=True),
-        seg=NUMERIC(int, stored=True),
-        start=NUMERIC(float, stored=True),
-        end=NUMERIC(float, stored=True),
+        seg=STORED(),
+        start=STORED(),
+        end=STORED(),
         language=ID(stored=True),
         text=TEXT(analyzer=_folding_analyzer(), stored=True, phrase=True),
+        text_pairs=TEXT(analyzer=_folding_analyzer(), phrase=True),  # indexed from lists
         entities=KEYWORD(stored=True, commas=True, lowercase=True),
         entity_names=TEXT(analyzer=_folding_analyzer(), phrase=True),
         title=TEXT(analyzer=_folding_analyzer(), stored=True),
@@ -96,6 +124,8 @@ def open_index(index_dir: Path, languages: Sequence[str] = ("fr", "en")):
     wanted = make_schema(languages)
     missing = [name for name in wanted.names() if name not in ix.schema]
     if missing:  # an index made by an older version, or new archive languages
+        if PAIRS in missing and ix.doc_count_all():
+            (index_dir / PAIRS_INCOMPLETE).write_text("rebuild the index for fast phrases\n")
         with ix.writer() as writer:
             for name in missing:
                 writer.add_field(name, wanted[name])
@@ -103,46 +133,125 @@ def open_index(index_dir: Path, languages: Sequence[str] = ("fr", "en")):
     return ix
 
 
-def _documents(transcript: Transcript, gazetteer: Gazetteer, schema: Schema) -> Iterable[dict]:
+class _Analysis:
+    """Each segment's words analysed once for every field, with the fields' own filters.
+
+    Whoosh indexes a list value as the given tokens, skipping the field's analyzer. Lowercase
+    tokens are made once; folding and stemming are memoised per distinct word (speech repeats
+    its words); title, speaker and event, the same for all of a video's segments, once per
+    video. The result equals what each field's analyzer would make (tests check it), so the
+    query parser, which runs those analyzers, finds what was indexed.
+    """
+
+    def __init__(self, schema: Schema):
+        self.lower = RegexTokenizer() | LowercaseFilter()
+        self.folded: dict[str, str] = {}
+        self.stems: dict[str, dict[str, str | None]] = {}
+        self.stemmers = {name[len("stem_"):]: (
+            stemmer_for_language(name[len("stem_"):]),
+            frozenset(stopwords_for_language(name[len("stem_"):]))
+            if has_stopwords(name[len("stem_"):]) else frozenset())
+            for name in schema.names() if name.startswith("stem_")}
+
+    def fold(self, word: str) -> str:
+        folded = self.folded.get(word)
+        if folded is None:
+            folded = self.folded[word] = word.translate(accent_map)
+        return folded
+
+    def words(self, text: str) -> list[str]:
+        """Lowercase words, as the tokenizer and lowercase filter of every field make them."""
+        return [t.text for t in self.lower(text)]
+
+    def folded_words(self, text: str) -> list[str]:
+        return [self.fold(w) for w in self.words(text)]
+
+    def stemmed(self, words: list[str], language: str) -> list[str]:
+        stem, stop = self.stemmers[language]
+        memo = self.stems.setdefault(language, {})
+        out = []
+        for word in words:
+            if word not in memo:
+                memo[word] = None if word in stop else self.fold(stem(word))
+            if memo[word] is not None:
+                out.append(memo[word])
+        return out
+
+
+def _pairs(words: list[str], common: frozenset[str]) -> list[str]:
+    """Each word's pair with the next one when both are common, else NO_PAIR."""
+    return [f"{a} {b}" if a in common and b in common else NO_PAIR
+            for a, b in zip(words, words[1:])]
+
+
+def _documents(transcript: Transcript, gazetteer: Gazetteer, schema: Schema,
+               analysis: _Analysis) -> Iterable[dict]:
     meta = transcript.metadata
+    video = {"video_id": transcript.video_id, "speaker_key": meta.speaker, "date": meta.date,
+             "year": meta.date[:4], "_stored_title": meta.title,
+             "_stored_speaker": meta.speaker, "_stored_event": meta.event,
+             "title": analysis.folded_words(meta.title),
+             "speaker": analysis.folded_words(meta.speaker),
+             "event": analysis.folded_words(meta.event)}
+    pairs = PAIRS in schema
     for number, segment in enumerate(transcript.segments):
         ids = list(dict.fromkeys(e.id for e in segment.entities))
         names = [a for i in ids if i in gazetteer.entries for a in gazetteer.entries[i].aliases]
         names += [e.text for e in segment.entities if e.id not in gazetteer.entries]
-        doc = {
-            "doc_id": f"{transcript.video_id}/{number}",
-            "video_id": transcript.video_id,
+        if not all(isinstance(t, (int, float)) for t in (segment.start, segment.end)):
+            raise ValueError(f"{transcript.video_id} segment {number}: start and end must be "
+                             f"seconds, not {segment.start!r} and {segment.end!r}")
+        words = analysis.words(segment.text)
+        folded = [analysis.fold(w) for w in words]
+        doc = dict(video)
+        doc.update({
             "seg": number,
             "start": segment.start,
             "end": segment.end,
             "language": segment.language,
-            "text": segment.text,
+            "text": folded,
+            "_stored_text": segment.text,
             "entities": ",".join(ids),
             "entity_names": " ; ".join(names),
-            "title": meta.title,
-            "speaker": meta.speaker,
-            "speaker_key": meta.speaker,
-            "event": meta.event,
-            "date": meta.date,
-            "year": meta.date[:4],
             "entity_spans": [[e.start_char, e.end_char, e.id] for e in segment.entities],
-        }
+        })
+        if pairs:
+            doc[PAIRS] = _pairs(folded, COMMON_WORDS)
         if stem_field(segment.language) in schema:
-            doc[stem_field(segment.language)] = segment.text
+            doc[stem_field(segment.language)] = analysis.stemmed(words, segment.language)
         yield doc
 
 
 def add_to_index(index_dir: Path, transcript: Transcript, gazetteer: Gazetteer,
                  languages: Sequence[str] = ("fr", "en")) -> int:
     """(Re)index one video in a single commit; a crash before it leaves the index as it was."""
+    return add_many(index_dir, [transcript], gazetteer, languages)
+
+
+def add_many(index_dir: Path, transcripts: Iterable[Transcript], gazetteer: Gazetteer,
+             languages: Sequence[str] = ("fr", "en"), parallel: bool | None = None) -> int:
+    """(Re)index many videos in a single commit, all or nothing; returns the segment count.
+
+    One writer for the whole batch: a commit costs a segment merge, which per video made bulk
+    indexing ~30 segments/s. `parallel` (default: for a list of at least
+    PARALLEL_MIN_SEGMENTS segments) analyses on two processes, each writing its own segment.
+    """
     ix = open_index(index_dir, languages)
-    writer = ix.writer(timeout=60.0)
+    if parallel is None:
+        parallel = (isinstance(transcripts, Sequence) and
+                    sum(len(t.segments) for t in transcripts) >= PARALLEL_MIN_SEGMENTS)
+    options = {"procs": 2, "multisegment": True} if parallel else {}
+    writer = ix.writer(timeout=60.0, limitmb=256, **options)
+    analysis = _Analysis(ix.schema)
+    count = 0
     try:
-        writer.delete_by_term("video_id", transcript.video_id)
-        count = 0
-        for doc in _documents(transcript, gazetteer, ix.schema):
-            writer.add_document(**doc)
-            count += 1
+        fresh = not ix.doc_count_all()
+        for transcript in transcripts:
+            if not fresh:
+                writer.delete_by_term("video_id", transcript.video_id)
+            for doc in _documents(transcript, gazetteer, ix.schema, analysis):
+                writer.add_document(**doc)
+                count += 1
     except BaseException:
         writer.cancel()
         raise
@@ -193,20 +302,43 @@ def _field_aliases() -> dict[str, list[str]]:
     return aliases
 
 
-def _refine(query, resolve_entity: Callable[[str], str | None]):
-    """Exact phrases read only the unstemmed fields; entity names become canonical ids."""
+def _pair_phrase(phrase: Q.Phrase, common: frozenset[str]):
+    """A phrase of common words as the same phrase of their pairs (module doc); others as is."""
+    if not all(w in common for w in phrase.words):
+        return phrase
+    pairs = _pairs(list(phrase.words), common)
+    if len(pairs) == 1:
+        return Q.Term(PAIRS, pairs[0], boost=phrase.boost)
+    return Q.Phrase(PAIRS, pairs, boost=phrase.boost)
+
+
+def _refine(query, resolve_entity: Callable[[str], str | None],
+            pairs: frozenset[str] = frozenset()):
+    """Exact phrases read only the unstemmed fields (the pairs of `pairs`, the common words,
+    when the index has them for every document); entity names become canonical ids."""
     if isinstance(query, Q.Or) and any(isinstance(q, Q.Phrase) for q in query.subqueries):
         kept = [q for q in query.subqueries
                 if not (isinstance(q, Q.Phrase) and q.fieldname.startswith("stem_"))]
-        return Q.Or([_refine(q, resolve_entity) for q in kept])
+        return Q.Or([_refine(q, resolve_entity, pairs) for q in kept])
+    if (pairs and isinstance(query, Q.Phrase) and query.fieldname == "text"
+            and query.slop == 1 and len(query.words) > 1):
+        return _pair_phrase(query, pairs)
     if isinstance(query, Q.Term) and query.fieldname == "entities":
         return Q.Term("entities", (resolve_entity(query.text) or query.text).lower())
     if query.is_leaf():
         return query
-    return query.apply(lambda q: _refine(q, resolve_entity))
+    return query.apply(lambda q: _refine(q, resolve_entity, pairs))
 
 
-def parse_query(schema: Schema, text: str, resolve_entity: Callable[[str], str | None]):
+def indexed_pairs(index_dir: Path, schema: Schema) -> frozenset[str]:
+    """The common words whose pairs every document of the index has (none: no pairs)."""
+    if PAIRS not in schema or (index_dir / PAIRS_INCOMPLETE).exists():
+        return frozenset()
+    return COMMON_WORDS
+
+
+def parse_query(schema: Schema, text: str, resolve_entity: Callable[[str], str | None],
+                pairs: frozenset[str] = frozenset()):
     text = check_query(text)
     try:
         parsed = _parser(schema).parse(text)
@@ -215,7 +347,7 @@ def parse_query(schema: Schema, text: str, resolve_entity: Callable[[str], str |
     if parsed is Q.NullQuery or isinstance(parsed, type(Q.NullQuery)):
         raise QuerySyntaxError("The query has no searchable words (only operators, "
                                "punctuation or words too common to index).")
-    return _refine(parsed, resolve_entity)
+    return _refine(parsed, resolve_entity, pairs)
 
 
 def _filters(language: str | None, entity: str | None, speaker: str | None,
@@ -272,7 +404,8 @@ class SegmentSearcher:
             check_query(text)  # a bad query is an error even on an empty archive
             return SearchResults(query=text, total=0, page=page, per_page=per_page)
         lookup = self.gazetteer.lookup
-        parsed = parse_query(searcher.schema, text, lookup)
+        parsed = parse_query(searcher.schema, text, lookup,
+                             indexed_pairs(self.index_dir, searcher.schema))
         grouped = ({name: sorting.FieldFacet(field, allow_overlap=(name == "entity"),
                                              maptype=sorting.Count)
                     for name, field in FACETS.items() if field in searcher.schema}
@@ -324,7 +457,10 @@ def _matched_terms(query, reader) -> dict[str, set[str]]:
     for leaf in query.leaves():
         for fieldname, term in leaf.existing_terms(reader, phrases=True, expand=True):
             text = term.decode() if isinstance(term, bytes) else term
-            terms.setdefault(fieldname, set()).add(text)
+            if fieldname == PAIRS:  # a phrase of these words of the text
+                terms.setdefault("text", set()).update(text.split(" "))
+            else:
+                terms.setdefault(fieldname, set()).add(text)
     return terms
 
 
@@ -367,3 +503,4 @@ def _hit(schema: Schema, hit, matched: dict[str, set[str]],
         score=round(hit.score or 0.0, 4), date=stored.get("date", ""),
         speaker=stored.get("speaker", ""),
     )
+
