@@ -12,7 +12,7 @@ from enum import Enum
 
 from flask import current_app
 
-from .models import OneTimeCode, User, db
+from .models import OneTimeCode, User, as_utc, db
 from .passwords import check_secret, hash_secret
 
 CODE_LIFETIME = timedelta(minutes=30)
@@ -31,11 +31,6 @@ def now() -> datetime:
     """The app's clock (tests inject one to test expiry without sleeping)."""
     clock = current_app.config.get("CLOCK")
     return clock() if clock else datetime.now(timezone.utc)
-
-
-def as_utc(moment: datetime) -> datetime:
-    # SQLite hands datetimes back without their zone; they were stored in UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _live(user: User, purpose: str) -> list[OneTimeCode]:

@@ -6,11 +6,11 @@ here needs a migration: `speechsearch db migrate -m "why"` (see schema.py and th
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 from flask_login import UserMixin
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, Float, ForeignKey, Integer, MetaData, String
+from sqlalchemy import DateTime, Float, ForeignKey, Integer, MetaData, String, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -29,15 +29,35 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 
+class UTCDateTime(TypeDecorator):
+    """A point in time, always handed back aware and in UTC. SQLite keeps no zone (the app
+    writes UTC, so a naive value is UTC); PostgreSQL answers in its session's time zone, which
+    is the server's unless set: without this, times would shift with the server's settings."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        return None if value is None else as_utc(value)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        return None if value is None else as_utc(value)
+
+
+def as_utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else \
+        moment.astimezone(timezone.utc)
+
+
 class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True, index=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     locale: Mapped[str] = mapped_column(String(8), default="en")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # Newsletter consent is kept with its time, as the law asks.
-    newsletter_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
+    newsletter_since: Mapped[datetime | None] = mapped_column(UTCDateTime,
                                                               default=None)
     codes: Mapped[list[OneTimeCode]] = relationship(back_populates="user",
                                                     cascade="all, delete-orphan")
@@ -57,10 +77,10 @@ class OneTimeCode(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     purpose: Mapped[str] = mapped_column(String(16))  # "verify" or "reset"
     code_hash: Mapped[str] = mapped_column(String(255))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     user: Mapped[User] = relationship(back_populates="codes")
 
 
@@ -74,5 +94,5 @@ class Download(db.Model):
     start: Mapped[float | None] = mapped_column(Float, default=None)  # None: the whole video
     end: Mapped[float | None] = mapped_column(Float, default=None)
     format: Mapped[str] = mapped_column(String(16))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
     user: Mapped[User] = relationship(back_populates="downloads")

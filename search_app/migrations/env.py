@@ -5,6 +5,7 @@ import logging
 from alembic import context
 from flask import current_app
 
+from search_app.models import UTCDateTime
 from search_app.schema import migration_lock
 
 logger = logging.getLogger("alembic.env")
@@ -22,6 +23,14 @@ def skip_empty_revisions(context, revision, directives):
         logger.info("No changes in schema detected.")
 
 
+def render_item(type_, obj, autogen_context):
+    """New revisions spell the models' UTCDateTime as the plain column type it stores, so that
+    a migration does not depend on the models module as it is today."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False  # Alembic's default rendering
+
+
 def run_migrations_offline():
     """`--sql`: print the SQL instead of running it."""
     context.configure(url=config.get_main_option("sqlalchemy.url"),
@@ -33,6 +42,7 @@ def run_migrations_offline():
 def run_migrations_online():
     options = dict(migrate_ext.configure_args)
     options.setdefault("process_revision_directives", skip_empty_revisions)
+    options.setdefault("render_item", render_item)
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=migrate_ext.db.metadata,
                           **options)
