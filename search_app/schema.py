@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,6 +35,14 @@ LOCK_KEY = 7_362_580_113_495_001
 
 # render_as_batch: SQLite cannot ALTER most things; batch mode rebuilds the table instead.
 migrate = Migrate(db=db, directory=str(MIGRATIONS), compare_type=True, render_as_batch=True)
+
+
+@migrate.configure
+def print_to_current_stdout(config: Config) -> Config:
+    """Alembic's commands print to the sys.stdout of when alembic was imported; follow any
+    redirection made since (click's test runner, contextlib.redirect_stdout)."""
+    config.stdout = sys.stdout
+    return config
 
 
 class SchemaError(RuntimeError):
@@ -78,7 +87,8 @@ def current_revisions() -> set[str]:
 
 
 def head_revisions() -> set[str]:
-    return set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    """The revision(s) this version of the code needs."""
+    return set(ScriptDirectory(str(MIGRATIONS)).get_heads())
 
 
 def check_current() -> None:

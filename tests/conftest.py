@@ -20,6 +20,8 @@ from email.message import Message
 from pathlib import Path
 
 import pytest
+from pg_cluster import Cluster
+from pg_cluster import unavailable_reason as pg_unavailable_reason
 
 from indexer.config import Settings
 from indexer.engines import load_engine
@@ -175,3 +177,36 @@ def serving(data_dir: Path, env: dict[str, str] | None = None) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Cluster]:
+    """A throwaway PostgreSQL cluster for the whole session, when PostgreSQL is installed."""
+    if reason := pg_unavailable_reason():
+        pytest.skip(reason)
+    cluster = Cluster.start(free_port())
+    yield cluster
+    cluster.stop()
+
+
+# The app suites run on both databases: modules are grouped by backend, so each module's
+# fixtures are built once per backend.
+@pytest.fixture(scope="module",
+                params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def database_backend(request) -> str:
+    return request.param
+
+
+def new_database_url(request: pytest.FixtureRequest, backend: str, folder: Path) -> str:
+    """A new, empty database of the backend (SQLite: a file in folder)."""
+    if backend == "sqlite":
+        return f"sqlite:///{folder / 'speechsearch.db'}"
+    cluster = request.getfixturevalue("postgres")
+    # A bare postgresql:// URL, as a user would write it: the app picks the driver.
+    return cluster.url(cluster.create_database(), driver="postgresql")
+
+
+@pytest.fixture
+def database_url(request: pytest.FixtureRequest, database_backend: str, tmp_path: Path) -> str:
+    """One test's own empty database, on each backend."""
+    return new_database_url(request, database_backend, tmp_path)

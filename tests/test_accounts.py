@@ -1,5 +1,5 @@
 """Accounts: sign-up by mailed code, login, reset, newsletter, security. Real SMTP (aiosmtpd)
-on localhost, real SQLite, and an injectable clock instead of sleeps."""
+on localhost, real SQLite and PostgreSQL, and an injectable clock instead of sleeps."""
 
 from __future__ import annotations
 
@@ -39,18 +39,23 @@ def clock() -> Clock:
     return Clock()
 
 
-def make_app(tmp_path: Path, port: int, clock: Clock, **extra):
-    config = {"TESTING": True, "DATA_DIR": str(tmp_path / "data"), "MAIL_SERVER": "127.0.0.1",
-              "MAIL_PORT": port, "CLOCK": clock, "WTF_CSRF_ENABLED": False,
-              "LIMIT_SEND": "100 per minute", "LIMIT_LOGIN": "100 per minute",
-              "LIMIT_CODE": "100 per minute"}
-    config.update(extra)
-    return create_app(config)
+@pytest.fixture
+def make_app(tmp_path: Path, inbox, clock: Clock, database_url: str):
+    """create_app for this test: its data dir, the SMTP capture, the clock, its database."""
+    def make(**extra):
+        config = {"TESTING": True, "DATA_DIR": str(tmp_path / "data"),
+                  "DATABASE_URL": database_url, "MAIL_SERVER": "127.0.0.1",
+                  "MAIL_PORT": inbox[1], "CLOCK": clock, "WTF_CSRF_ENABLED": False,
+                  "LIMIT_SEND": "100 per minute", "LIMIT_LOGIN": "100 per minute",
+                  "LIMIT_CODE": "100 per minute"}
+        config.update(extra)
+        return create_app(config)
+    return make
 
 
 @pytest.fixture
-def app(tmp_path, inbox, clock):
-    return make_app(tmp_path, inbox[1], clock)
+def app(make_app):
+    return make_app()
 
 
 @pytest.fixture
@@ -217,8 +222,8 @@ def test_unverified_login_is_sent_to_the_code_page(client, inbox) -> None:
     assert response.headers["Location"] == "/verify"
 
 
-def test_csrf_is_required(tmp_path, inbox, clock) -> None:
-    client = make_app(tmp_path, inbox[1], clock, WTF_CSRF_ENABLED=True).test_client()
+def test_csrf_is_required(make_app) -> None:
+    client = make_app(WTF_CSRF_ENABLED=True).test_client()
     response = client.post("/login", data={"email": "a@example.org", "password": GOOD})
     assert response.status_code == 400 and "CSRF" in response.text
     page = client.get("/login").text
@@ -228,8 +233,8 @@ def test_csrf_is_required(tmp_path, inbox, clock) -> None:
     assert accepted.status_code == 200 and "Wrong e-mail or password." in accepted.text
 
 
-def test_login_is_rate_limited(tmp_path, inbox, clock) -> None:
-    client = make_app(tmp_path, inbox[1], clock, LIMIT_LOGIN="3 per minute").test_client()
+def test_login_is_rate_limited(make_app) -> None:
+    client = make_app(LIMIT_LOGIN="3 per minute").test_client()
     for _ in range(3):
         assert client.post("/login", data={"email": "a@example.org",
                                            "password": "x"}).status_code == 200
@@ -238,19 +243,19 @@ def test_login_is_rate_limited(tmp_path, inbox, clock) -> None:
     assert client.get("/login").status_code == 200  # reading the form is not limited
 
 
-def test_code_entry_is_rate_limited(tmp_path, inbox, clock) -> None:
-    client = make_app(tmp_path, inbox[1], clock, LIMIT_CODE="2 per minute").test_client()
+def test_code_entry_is_rate_limited(make_app) -> None:
+    client = make_app(LIMIT_CODE="2 per minute").test_client()
     register(client)
     for _ in range(2):
         client.post("/verify", data={"code": "000000"})
     assert client.post("/verify", data={"code": "000000"}).status_code == 429
 
 
-def test_secret_key_kept_in_the_data_dir_and_cookie_flags(tmp_path, inbox, clock) -> None:
-    app = make_app(tmp_path, inbox[1], clock)
+def test_secret_key_kept_in_the_data_dir_and_cookie_flags(make_app, tmp_path) -> None:
+    app = make_app()
     key_file = tmp_path / "data" / "secret_key"
     assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
-    assert make_app(tmp_path, inbox[1], clock).config["SECRET_KEY"] == app.config["SECRET_KEY"]
+    assert make_app().config["SECRET_KEY"] == app.config["SECRET_KEY"]
     client = app.test_client()
     register(client)
     cookie = client.get_cookie("session")
@@ -261,8 +266,8 @@ def test_secret_key_kept_in_the_data_dir_and_cookie_flags(tmp_path, inbox, clock
     assert secure.get_cookie("session", domain="localhost").secure
 
 
-def test_without_a_mail_server_mails_go_to_the_outbox(tmp_path, clock) -> None:
-    app = make_app(tmp_path, 0, clock, MAIL_SERVER=None)
+def test_without_a_mail_server_mails_go_to_the_outbox(make_app, tmp_path) -> None:
+    app = make_app(MAIL_SERVER=None)
     register(app.test_client())
     files = list((tmp_path / "data" / "outbox").glob("*.eml"))
     assert len(files) == 1
@@ -296,7 +301,7 @@ def test_one_click_unsubscribe_and_delete(client, inbox, app) -> None:
         assert db.session.execute(db.select(OneTimeCode)).first() is None
 
 
-def test_newsletter_export_cli(client, inbox, app, tmp_path) -> None:
+def test_newsletter_export_cli(client, inbox, app, tmp_path, database_url) -> None:
     from click.testing import CliRunner
 
     from indexer.cli import main
@@ -306,13 +311,15 @@ def test_newsletter_export_cli(client, inbox, app, tmp_path) -> None:
     client.post("/account/newsletter", data={"subscribe": "1"})
     register(app.test_client(), "quiet@example.org")
     result = CliRunner().invoke(main, ["users", "newsletter-export", "--data-dir",
-                                       str(tmp_path / "data")])
+                                       str(tmp_path / "data")],
+                                env={"SPEECHSEARCH_DATABASE_URL": database_url})
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == ["email,subscribed_since,language",
                                           "reader@example.org,2026-01-05T09:00:00+00:00,en"]
 
 
-def test_newsletter_mail_has_a_working_one_click_link(client, inbox, app, tmp_path) -> None:
+def test_newsletter_mail_has_a_working_one_click_link(client, inbox, app, tmp_path,
+                                                     database_url) -> None:
     from click.testing import CliRunner
 
     from indexer.cli import main
@@ -323,7 +330,8 @@ def test_newsletter_mail_has_a_working_one_click_link(client, inbox, app, tmp_pa
     body = tmp_path / "issue.txt"
     body.write_text("Twelve new press conferences this month.")
     env = {"SPEECHSEARCH_MAIL_SERVER": "127.0.0.1", "SPEECHSEARCH_MAIL_PORT": str(inbox[1]),
-           "SPEECHSEARCH_PUBLIC_URL": "https://archive.example.org"}
+           "SPEECHSEARCH_PUBLIC_URL": "https://archive.example.org",
+           "SPEECHSEARCH_DATABASE_URL": database_url}
     result = CliRunner().invoke(main, ["users", "newsletter-send", "--subject", "New",
                                        "--body", str(body), "--data-dir",
                                        str(tmp_path / "data")], env=env)

@@ -8,7 +8,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import serving
+from conftest import new_database_url, serving
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,8 +17,10 @@ from search_app import create_app
 
 
 @pytest.fixture(scope="module")
-def app(indexed: Indexer):
-    return create_app({"TESTING": True, "DATA_DIR": str(indexed.settings.data_dir)})
+def app(request, indexed: Indexer, database_backend: str, tmp_path_factory):
+    url = new_database_url(request, database_backend, tmp_path_factory.mktemp("db"))
+    return create_app({"TESTING": True, "DATA_DIR": str(indexed.settings.data_dir),
+                       "DATABASE_URL": url})
 
 
 @pytest.fixture

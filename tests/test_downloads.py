@@ -42,10 +42,9 @@ def video_data_dir(tmp_path_factory, models_dir: Path, ffmpeg: str) -> Path:
 
 
 @pytest.fixture
-def app(video_data_dir: Path, tmp_path: Path):
+def app(video_data_dir: Path, database_url: str):
     return create_app({"TESTING": True, "DATA_DIR": str(video_data_dir),
-                       "WTF_CSRF_ENABLED": False,
-                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'accounts.db'}"})
+                       "WTF_CSRF_ENABLED": False, "DATABASE_URL": database_url})
 
 
 @pytest.fixture
