@@ -68,8 +68,24 @@ class ConfigRun:
 _memo: dict[tuple[Config, tuple[str, ...]], ConfigRun] = {}
 
 
-def corpus_media(corpus: Path) -> list[Path]:
+QUICK_FILES = [ROOT / "tests" / "fixtures" / "fr_otan.flac"]
+MIXED = ROOT / "tests" / "fixtures" / "mixed_fr_en.ogg"  # French, a 2 s pause, then English
+
+
+def corpus_media(corpus: Path, quick: bool = False) -> list[Path]:
+    """The real recordings: what speeds and word error rates are measured on."""
+    if quick:
+        return QUICK_FILES
     return sorted(p for p in corpus.iterdir() if p.suffix.lower() in MEDIA_SUFFIXES)
+
+
+def evaluation_media(corpus: Path, quick: bool = False) -> list[Path]:
+    """The corpus plus the synthesized demo videos and the bilingual fixture, which have the
+    archive's names (entity recall) and a language switch (per-segment language)."""
+    if quick:
+        return QUICK_FILES
+    samples = sorted((ROOT / "data" / "samples").glob("*.mp4"))
+    return corpus_media(corpus) + samples + [MIXED]
 
 
 def run(config: Config, files: list[Path], models_dir: Path, scratch: Path) -> ConfigRun:
