@@ -317,8 +317,10 @@ def _refine(query, resolve_entity: Callable[[str], str | None],
     """Exact phrases read only the unstemmed fields (the pairs of `pairs`, the common words,
     when the index has them for every document); entity names become canonical ids."""
     if isinstance(query, Q.Or) and any(isinstance(q, Q.Phrase) for q in query.subqueries):
+        # A phrase whose stop words the stem field dropped arrives there as a single Term
+        # ('"il y a"' -> stem_fr:a): no stemmed form of a phrase is exact.
         kept = [q for q in query.subqueries
-                if not (isinstance(q, Q.Phrase) and q.fieldname.startswith("stem_"))]
+                if not (isinstance(q, (Q.Phrase, Q.Term)) and q.fieldname.startswith("stem_"))]
         return Q.Or([_refine(q, resolve_entity, pairs) for q in kept])
     if (pairs and isinstance(query, Q.Phrase) and query.fieldname == "text"
             and query.slop == 1 and len(query.words) > 1):

@@ -149,3 +149,65 @@ def test_failed_write_leaves_the_previous_index(tmp_path: Path, gazetteer: Gazet
 
 def test_missing_index_means_no_results(tmp_path: Path, gazetteer: Gazetteer) -> None:
     assert search(tmp_path / "none", gazetteer, "nato").total == 0
+
+
+def test_one_analysis_per_segment_equals_each_fields_analyzer(index_dir) -> None:
+    """Indexing bypasses the analyzers (lists); the parser runs them: both must agree."""
+    from whoosh import index as whoosh_index
+
+    from indexer.search_index import INDEX_NAME, _Analysis, stem_field
+
+    schema = whoosh_index.open_dir(str(index_dir), indexname=INDEX_NAME).schema
+    analysis = _Analysis(schema)
+    for text, language in [(FR[1], "fr"), (FR[2], "fr"), (EN[0], "en"),
+                           ("L'Élysée, 3,5 % des États-Unis : aujourd’hui ÇA", "fr"),
+                           ("The U.N.'s 2nd report—it isn't 100% done", "en")]:
+        words = analysis.words(text)
+        assert [analysis.fold(w) for w in words] == [t.text for t in schema["text"].analyzer(text)]
+        assert analysis.stemmed(words, language) == \
+            [t.text for t in schema[stem_field(language)].analyzer(text)]
+
+
+def test_phrases_of_common_words_are_exact(tmp_path: Path, gazetteer: Gazetteer) -> None:
+    from indexer.search_index import add_many
+
+    tagger = EntityTagger(gazetteer)
+    index = tmp_path / "index"
+    texts = ["Il y a de la place.", "De plus il a la clé.", "Nous sommes de la partie et il y a lieu."]
+    count = add_many(index, [transcript("1111111111111111", texts, "fr", tagger),
+                             transcript("2222222222222222", EN, "en", tagger)], gazetteer)
+    assert count == len(texts) + len(EN)
+    assert search(index, gazetteer, '"de la"').total == 2
+    assert search(index, gazetteer, '"il y a"').total == 2
+    assert search(index, gazetteer, '"il a la"').total == 1
+    assert search(index, gazetteer, '"y a de la"').total == 1
+    assert search(index, gazetteer, '"a de plus"').total == 0
+    assert "<mark>de</mark> <mark>la</mark>" in search(index, gazetteer, '"de la"').hits[0].highlight
+
+
+def test_an_index_without_pairs_keeps_exact_phrases(tmp_path: Path, gazetteer: Gazetteer) -> None:
+    """An index from before `text_pairs`: its phrases read the words until it is rebuilt."""
+    from whoosh import index as whoosh_index
+
+    from indexer.search_index import INDEX_NAME, PAIRS, PAIRS_INCOMPLETE, make_schema
+
+    index = tmp_path / "index"
+    index.mkdir()
+    schema = make_schema(("fr", "en"))
+    schema.remove(PAIRS)
+    whoosh_index.create_in(str(index), schema, indexname=INDEX_NAME)
+    tagger = EntityTagger(gazetteer)
+    add_to_index(index, transcript("3333333333333333", ["Il y a de la place."], "fr", tagger),
+                 gazetteer)  # adds the field to an empty index: no marker, every doc has pairs
+    assert not (index / PAIRS_INCOMPLETE).exists()
+    old = tmp_path / "old"
+    old.mkdir()
+    ix = whoosh_index.create_in(str(old), schema, indexname=INDEX_NAME)
+    with ix.writer() as writer:
+        writer.add_document(video_id="4444444444444444", seg=0, start=0.0, end=1.0,
+                            language="fr", text="Il y a de la place.", title="", speaker="",
+                            event="", date="", year="", entities="", entity_names="")
+    add_to_index(old, transcript("5555555555555555", ["Nous sommes de la partie."], "fr",
+                                 tagger), gazetteer)
+    assert (old / PAIRS_INCOMPLETE).exists()
+    assert search(old, gazetteer, '"de la"').total == 2
