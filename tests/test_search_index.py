@@ -173,7 +173,8 @@ def test_phrases_of_common_words_are_exact(tmp_path: Path, gazetteer: Gazetteer)
 
     tagger = EntityTagger(gazetteer)
     index = tmp_path / "index"
-    texts = ["Il y a de la place.", "De plus il a la clé.", "Nous sommes de la partie et il y a lieu."]
+    texts = ["Il y a de la place.", "De plus il a la clé.",
+             "Nous sommes de la partie et il y a lieu."]
     count = add_many(index, [transcript("1111111111111111", texts, "fr", tagger),
                              transcript("2222222222222222", EN, "en", tagger)], gazetteer)
     assert count == len(texts) + len(EN)
@@ -182,7 +183,8 @@ def test_phrases_of_common_words_are_exact(tmp_path: Path, gazetteer: Gazetteer)
     assert search(index, gazetteer, '"il a la"').total == 1
     assert search(index, gazetteer, '"y a de la"').total == 1
     assert search(index, gazetteer, '"a de plus"').total == 0
-    assert "<mark>de</mark> <mark>la</mark>" in search(index, gazetteer, '"de la"').hits[0].highlight
+    highlight = search(index, gazetteer, '"de la"').hits[0].highlight
+    assert "<mark>de</mark> <mark>la</mark>" in highlight
 
 
 def test_an_index_without_pairs_keeps_exact_phrases(tmp_path: Path, gazetteer: Gazetteer) -> None:
