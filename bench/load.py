@@ -213,6 +213,7 @@ def run(ctx: BenchContext) -> Section:
     clients = [1, 2] if ctx.quick else [1, 8, 32]
     seconds = 2 if ctx.quick else 30
     data = data_dir(ctx)
+    load = os.getloadavg()[0]
     script = ctx.scratch("load") / "queries.lua"
     runs = []
     with server(data) as (base, pid):
@@ -246,7 +247,9 @@ def run(ctx: BenchContext) -> Section:
         "(5 s) and responses with status >= 400; every path was checked to answer 200 "
         "before and after the load. *Server CPU* is the server process's CPU seconds per "
         "wall second (2.0 = both cores). wrk runs on the same two cores as the server, and "
-        "takes some of them: these are lower bounds of what the server does alone.",
+        "takes some of them: these are lower bounds of what the server does alone. Load "
+        f"average when the section started: {load:.2f} on 2 cores (above ~0.5, other work "
+        "was sharing the machine too).",
         report.table(["path", "clients", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors",
                       "server CPU"], rows, right={1, 2, 3, 4, 5, 6, 7}),
         explain(profiles, api.rps >= TARGET_RPS, at),
@@ -255,7 +258,7 @@ def run(ctx: BenchContext) -> Section:
     return Section(
         key="load", title="Site under load", command="python -m bench --only load", body=body,
         data={"targets": targets, "runs": [asdict(r) for r in runs], "hits": hits,
-              "seconds": seconds, "profiles": [asdict(p) for p in profiles]},
+              "seconds": seconds, "load_average": load, "profiles": [asdict(p) for p in profiles]},
         figures=[plot(runs, ctx)])
 
 
@@ -282,8 +285,8 @@ def explain(profiles: list[Profile], met: bool, clients: int) -> str:
         f"time goes: {search:.0%} of an API search is Whoosh's own search "
         f"(`indexer/search_index.py`: parsing, collecting, facets, hit records); Flask, the "
         f"before-request hooks and JSON are the rest. The page costs more: Jinja renders "
-        f"{page.shares.get('Jinja rendering', 0):.0%} of it (Flask-Babel's per-call lookups "
-        f"of the request's translations alone are "
+        f"{page.shares.get('Jinja rendering', 0):.0%} of it (its ~47 translated strings, each "
+        f"looked up through Jinja's i18n extension and Flask-Babel, alone are "
         f"{page.shares.get('Flask-Babel gettext in templates', 0):.0%}), and the spelling "
         f"suggestion of the one no-hit query is "
         f"{page.shares.get('spelling suggestion (no-hit queries)', 0):.0%}. Nothing is "
