@@ -43,7 +43,7 @@ test-fast: install
 	$(BIN)/python -m pytest -m "not slow and not corpus"
 
 bench: install
-	$(BIN)/python -m bench.engines
+	$(BIN)/python -m bench
 
 # PNGs of every main page, both languages, desktop and phone (needs Debian's chromium).
 screenshots: index
