@@ -1,0 +1,90 @@
+"""The benchmark suite runs end to end at toy sizes and writes a well-formed page.
+
+No timing is asserted: the figures of a quick run mean nothing. What is checked is that every
+section runs through the product's real code, and that the page, its data and its plots are
+what `make bench` would publish.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from bench.__main__ import DATA_MARK, SECTIONS, assemble
+from bench.__main__ import main as bench_main
+from bench.report import percentile, target
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory, models_dir: Path) -> Path:
+    if shutil.which("wrk") is None:
+        pytest.skip("wrk is not installed (apt-get install wrk; .ci/run does it)")
+    out = tmp_path_factory.mktemp("bench")
+    assert bench_main(["--quick", "--output", str(out / "benchmarks.md"),
+                       "--work-dir", str(out / "work"), "--models-dir", str(models_dir)]) == 0
+    return out
+
+
+def test_every_section_is_on_the_page_with_its_command(quick_run: Path) -> None:
+    page = (quick_run / "benchmarks.md").read_text(encoding="utf-8")
+    assert page.startswith("# Benchmarks")
+    positions = []
+    for key in SECTIONS:
+        block = re.search(rf"<!-- bench:{key} -->\n## (.+?)\n.*?```sh\n(python -m bench[^\n]*)"
+                          rf"\n```.*?<!-- /bench:{key} -->", page, re.S)
+        assert block, f"section {key} missing or malformed"
+        assert f"--only {key}" in block.group(2)
+        positions.append(block.start())
+    assert positions == sorted(positions)
+
+
+def test_targets_summary_lists_each_target_once(quick_run: Path) -> None:
+    page = (quick_run / "benchmarks.md").read_text(encoding="utf-8")
+    targets = [t for _, payload in DATA_MARK.findall(page) for t in json.loads(payload)["targets"]]
+    assert len(targets) >= 10  # speed, overhead, WER, search (7 query types...), clips, site
+    summary = page.split("## Targets", 1)[1].split("<!-- bench:", 1)[0]
+    for item in targets:
+        assert set(item) == {"name", "measured", "limit", "met"}
+        assert isinstance(item["met"], bool)
+        assert summary.count(f"| {item['name']} |") == 1
+
+
+def test_figures_are_real_pngs_and_linked(quick_run: Path) -> None:
+    page = (quick_run / "benchmarks.md").read_text(encoding="utf-8")
+    links = re.findall(r"!\[[^\]]*\]\(benchmarks/([^)]+\.png)\)", page)
+    assert len(links) >= 5
+    for name in links:
+        with Image.open(quick_run / "benchmarks" / name) as image:
+            assert image.format == "PNG" and image.width >= 400
+
+
+def test_raw_results_are_json_with_numbers(quick_run: Path) -> None:
+    for key in SECTIONS:
+        data = json.loads((quick_run / f"{key}.json").read_text())
+        assert "targets" in data
+    speeds = json.loads((quick_run / "transcription.json").read_text())["speeds"]
+    assert all(value > 0 for value in speeds.values())
+
+
+def test_rerunning_one_section_keeps_the_others() -> None:
+    old = assemble("", {"search": "<!-- bench:search -->\nS1\n<!-- /bench:search -->",
+                        "clips": "<!-- bench:clips -->\nC1\n<!-- /bench:clips -->"}, "cmd")
+    new = assemble(old, {"search": "<!-- bench:search -->\nS2\n<!-- /bench:search -->"}, "cmd")
+    assert "S2" in new and "S1" not in new and "C1" in new
+    assert new.index("S2") < new.index("C1")  # page order, not run order
+
+
+def test_helpers() -> None:
+    assert percentile([5, 1, 4, 2, 3], 50) == 3
+    assert percentile(list(range(1, 101)), 95) == 95
+    assert percentile([7.0], 99) == 7.0
+    assert target("speed", 8.0, 7.5, True, "x")["met"] is True
+    assert target("latency", 60.0, 50, False, " ms") == {
+        "name": "latency", "measured": "60.0 ms", "limit": "≤ 50 ms", "met": False}
