@@ -201,6 +201,8 @@ def plot(runs: list[Run], ctx: BenchContext) -> str:
     left.axhline(TARGET_RPS, color="red", linewidth=0.8)
     for ax, label in ((left, "requests/s (red: target)"), (right, "p95 latency, ms")):
         ax.set_xscale("log", base=2)
+        ax.set_xticks(x, [str(n) for n in x])
+        ax.minorticks_off()
         ax.set_xlabel("concurrent clients")
         ax.set_ylabel(label)
         ax.legend(fontsize=8)
@@ -289,7 +291,10 @@ def explain(profiles: list[Profile], met: bool, clients: int) -> str:
         f"looked up through Jinja's i18n extension and Flask-Babel, alone are "
         f"{page.shares.get('Flask-Babel gettext in templates', 0):.0%}), and the spelling "
         f"suggestion of the one no-hit query is "
-        f"{page.shares.get('spelling suggestion (no-hit queries)', 0):.0%}. Nothing is "
+        f"{page.shares.get('spelling suggestion (no-hit queries)', 0):.0%}. The page's "
+        f"template now makes the strings and the player link that do not change from hit to "
+        f"hit once per page or video (47 to 32 translation lookups and 29 to 23 `url_for` "
+        f"per page on these queries: about 4% of the page's time). Nothing is "
         f"opened per request (one shared searcher, refreshed only after a commit), anonymous "
         f"requests touch neither the session nor the database, and more clients than waitress "
         f"threads queue rather than fail. {verdict}. The next levers, should the archive grow: "
