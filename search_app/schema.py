@@ -10,7 +10,6 @@ create_all before migrations existed are adopted by the first revision, rows and
 from __future__ import annotations
 
 import fcntl
-import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,8 +25,6 @@ from sqlalchemy import Connection, text
 from sqlalchemy.engine import make_url
 
 from .models import db
-
-logger = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 # Any fixed 64-bit number: the PostgreSQL advisory lock that serializes this app's migrations.
