@@ -98,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="where `speechsearch models` provisioned Whisper")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # the load section starts the site
 
     figures = args.figures or args.output.parent / "benchmarks"
     ctx = BenchContext(quick=args.quick, figures_dir=figures, work_dir=args.work_dir,

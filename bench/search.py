@@ -166,7 +166,7 @@ def run(ctx: BenchContext) -> Section:
                            largest["throughput"], MIN_THROUGHPUT, True, " segments/s", 0))
     for stats in results:
         stats.pop("queries")
-    return Section("search", "Search at scale", "python -m bench.search",
+    return Section("search", "Search at scale", "python -m bench --only search",
                    _body(results, count), {"targets": targets, "runs": results},
                    [_plot(results, ctx)])
 
