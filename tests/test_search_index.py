@@ -213,3 +213,32 @@ def test_an_index_without_pairs_keeps_exact_phrases(tmp_path: Path, gazetteer: G
                                  tagger), gazetteer)
     assert (old / PAIRS_INCOMPLETE).exists()
     assert search(old, gazetteer, '"de la"').total == 2
+
+
+def test_facet_counts_stay_right_across_queries_and_commits(tmp_path: Path,
+                                                            gazetteer: Gazetteer) -> None:
+    # The per-document entity lists are kept between queries (_KeptOverlappingCategorizer):
+    # the same searcher must give the same counts for another query, and a commit must
+    # bring the new video's entities in.
+    from indexer.search_index import SegmentSearcher
+
+    tagger = EntityTagger(gazetteer)
+    path = tmp_path / "index"
+    add_to_index(path, transcript("aaaaaaaaaaaaaaaa", FR, "fr", tagger, date="2009-12-04"),
+                 gazetteer)
+    searcher = SegmentSearcher(path, gazetteer)
+    first = searcher.search("coopération", facets=True)
+    assert first.total == 2 and first.facets["language"] == {"fr": 2}
+    assert first.facets["entity"] == {"country:af": 1}
+    nato = searcher.search("OTAN", facets=True)
+    assert nato.facets["entity"]["org:nato"] == 1 and "country:af" not in nato.facets["entity"]
+    assert searcher.search("coopération", facets=True).facets == first.facets
+    leaves = [leaf for leaf, _ in searcher._searcher().leaf_searchers()]
+    assert all(("overlapping-lists", "entities") in leaf._field_caches for leaf in leaves)
+
+    add_to_index(path, transcript("bbbbbbbbbbbbbbbb", EN, "en", tagger, date="2010-01-02"),
+                 gazetteer)
+    after = searcher.search("cooperation OR coopération", facets=True)
+    assert after.facets["language"] == {"fr": 2, "en": 1}
+    assert after.facets["entity"]["country:af"] == 2
+    assert after.facets["year"] == {"2009": 2, "2010": 1}
