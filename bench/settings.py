@@ -22,7 +22,9 @@ VARIANTS = [
     Config("batched faster-whisper (batch 8)", kind="batched"),
 ]
 # The rule: only the pipeline gives each chunk its own language, so the default is a pipeline
-# setting; among those, the fastest whose corpus WER is within half a point of the best.
+# setting; it must keep issue 5's speed target; among those, the most accurate, and of
+# settings within half a point of it, the fastest.
+SPEED_TARGET = 7.5
 WER_TOLERANCE = 0.005
 
 READING = """
@@ -49,17 +51,25 @@ def run(ctx: BenchContext) -> Section:
     rows = [[label, f"{r.speed():.2f}x", f"{wer[label]:.1%}", f"{r.peak_rss_mb:.0f}"]
             for label, r in results.items()]
     pipelines = [label for label in results if label.startswith("pipeline")]
-    best = min(wer[label] for label in pipelines)
-    eligible = [label for label in pipelines if wer[label] <= best + WER_TOLERANCE]
+    fast_enough = [label for label in pipelines
+                   if results[label].speed() >= SPEED_TARGET] or pipelines
+    best = min(wer[label] for label in fast_enough)
+    eligible = [label for label in fast_enough if wer[label] <= best + WER_TOLERANCE]
     chosen = max(eligible, key=lambda label: results[label].speed())
     product = EngineOptions()
     body = "\n\n".join([
         READING.strip(),
         table(["setting", "speed", "WER", "peak RSS (MB)"], rows, {1, 2, 3}),
         f"Rule: among the pipeline settings (the only ones that give each chunk its own "
-        f"language), the fastest whose WER is within {WER_TOLERANCE * 100:.1f} point of the best. "
-        f"This run picks **{chosen}**. The product's default is beam {product.beam_size}, "
+        f"language) that keep the {SPEED_TARGET}x speed target, the most accurate; of those "
+        f"within {WER_TOLERANCE * 100:.1f} point of it, the fastest. This run picks "
+        f"**{chosen}**. The product's default is beam {product.beam_size}, "
         f"{product.compute_type}.",
+        "float32 is a little more accurate than int8 on this corpus but misses the speed "
+        "target; beam 1 is fast but loses about two points. faster-whisper's batched "
+        "pipeline is both faster and more accurate here, but transcribes a file in one "
+        "language: batching the pipeline's chunks of one language together is the next "
+        "step for speed (issue 5's overhead target).",
     ])
     data = {"targets": [], "speed": {k: r.speed() for k, r in results.items()}, "wer": wer,
             "chosen": chosen}
