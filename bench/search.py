@@ -8,6 +8,8 @@ indexed by the product's own bulk function (`indexer.search_index.add_many`) in 
 whose peak RSS is the build memory, and the same segments go into SQLite FTS5 as a reference.
 Queries go through `SegmentSearcher.search`, the site's code path; they are drawn from the
 collection with a fixed seed, so they match like users' queries do (common content words lead).
+The index's design, and why the 1M-segment targets are not all met yet, with profiles:
+[search-design.md](search-design.md).
 """
 
 from __future__ import annotations
