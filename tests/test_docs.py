@@ -47,3 +47,20 @@ def test_readme_query_fields_match_the_parser() -> None:
 
     documented = set(re.findall(r"`(\w+):", README))
     assert documented <= set(QUERY_FIELDS)
+
+
+BENCH_COMMANDS = [line.split("  #")[0].strip() for block in BLOCKS for line in block.splitlines()
+                  if line.strip().startswith(".venv/bin/python -m bench")]
+
+
+@pytest.mark.parametrize("command", BENCH_COMMANDS)
+def test_readme_bench_command_parses(command: str) -> None:
+    from bench.__main__ import main as bench_main
+
+    with pytest.raises(SystemExit) as stopped:  # argparse exits 0 on --help, 2 on bad options
+        bench_main([*shlex.split(command)[3:], "--help"])
+    assert stopped.value.code == 0
+
+
+def test_readme_documents_bench() -> None:
+    assert BENCH_COMMANDS and "make bench" in README
