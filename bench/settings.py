@@ -38,7 +38,7 @@ windows through the encoder and decoder together.
 
 
 def run(ctx: BenchContext) -> Section:
-    shared = runs(ctx)
+    shared = runs(ctx, openai=False)  # the same runs as the transcription section's
     files = corpus_runs.corpus_media(ctx.corpus, ctx.quick)
     results: dict[str, ConfigRun] = {
         "pipeline, beam 5, int8 (default)": on_corpus(shared[PIPELINE.label], ctx),

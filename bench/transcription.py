@@ -38,14 +38,15 @@ bare faster-whisper, one extra encoder pass per chunk.
 """
 
 
-def runs(ctx: BenchContext) -> dict[str, ConfigRun]:
+def runs(ctx: BenchContext, openai: bool = True) -> dict[str, ConfigRun]:
     """Pipeline and bare over every evaluation file (the accuracy section reuses them), the
-    slow openai-whisper engine over the corpus only."""
+    slow openai-whisper engine over the corpus only (when `openai`)."""
     everything = evaluation_media(ctx.corpus, ctx.quick)
+    plan = [(PIPELINE, everything), (BARE, everything)]
+    if openai:
+        plan.append((OPENAI, corpus_media(ctx.corpus, ctx.quick)))
     scratch = ctx.scratch("transcription")
-    return {c.label: corpus_runs.run(c, files, ctx.models_dir, scratch)
-            for c, files in ((PIPELINE, everything), (BARE, everything),
-                             (OPENAI, corpus_media(ctx.corpus, ctx.quick)))}
+    return {c.label: corpus_runs.run(c, files, ctx.models_dir, scratch) for c, files in plan}
 
 
 def on_corpus(result: ConfigRun, ctx: BenchContext) -> ConfigRun:
