@@ -285,7 +285,7 @@ def explain(profiles: list[Profile], met: bool, clients: int) -> str:
         f"*server CPU* column) and its throughput is about 1000 / (CPU ms per request). The "
         f"profile below (same queries, in-process, after the load) says where a request's "
         f"time goes: {search:.0%} of an API search is Whoosh's own search "
-        f"(`indexer/search_index.py`: parsing, collecting, facets, hit records); Flask, the "
+        f"(`indexer/search_index`: parsing, collecting, facets, hit records); Flask, the "
         f"before-request hooks and JSON are the rest. The page costs more: Jinja renders "
         f"{page.shares.get('Jinja rendering', 0):.0%} of it (its ~47 translated strings, each "
         f"looked up through Jinja's i18n extension and Flask-Babel, alone are "

@@ -1,54 +1,20 @@
-"""The only module that talks to Whoosh: schema, add_to_index, remove_from_index, query_index.
-
-One document per transcript segment. The text is indexed four ways:
-- `text`: words folded to lowercase without accents, with positions;
-- `text_pairs`: each pair of neighbouring common words ("de la", "of the"), with positions,
-  for exact phrases of common words (below);
-- `stem_<lang>`: stemmed for the segment's language (coopérations finds coopération);
-- `entity_names`: every alias of the segment's gazetteer entities, so NATO finds "OTAN".
-
-Exact phrases: Whoosh intersects the postings of the phrase's words, then reads positions in
-every segment where they all occur. That is cheap when one word is rare (it leads the
-intersection), and slow when every word is common ("de la", "il y a", "of the": each in a large
-share of all segments). So common words (the stop lists of the archive languages) also index
-their pairs in `text_pairs`, at the position of the first word, with a placeholder "_" at the
-other positions so that positions stay those of the words; a phrase made only of common words
-becomes the same phrase over pairs there (exact: pair i starts at word i), whose postings are far
-shorter. Pairs of all words would do the same for every phrase, but nearly every pair of two
-rare words is unique, and Whoosh pays per distinct term: it halved indexing throughput and doubled
-the index for phrases that were already fast.
-An index made before `text_pairs` existed gets the field but not the pairs of its old
-documents: a marker file says so and its phrases keep reading `text` until it is rebuilt.
-
-Indexing analyses each segment's words once for all fields (see `_Analysis`) and writes whole
-batches of videos with one writer (`add_many`), on two processes for large batches.
-"""
+"""Reading the index: query parsing and refinement, filters, facets, hits (SegmentSearcher)."""
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh import query as Q
 from whoosh import sorting
-from whoosh.analysis import (
-    CharsetFilter,
-    LowercaseFilter,
-    RegexTokenizer,
-    StemFilter,
-    StopFilter,
-)
-from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
-from whoosh.lang import has_stemmer, has_stopwords, stemmer_for_language, stopwords_for_language
+from whoosh.fields import Schema
 from whoosh.qparser import FieldAliasPlugin, FuzzyTermPlugin, MultifieldParser, QueryParser
-from whoosh.support.charset import accent_map
 
-from .gazetteer import Gazetteer
-from .records import Transcript
-from .results import (
+from ..gazetteer import Gazetteer
+from ..results import (
     QUERY_FIELDS,
     Hit,
     QuerySyntaxError,
@@ -56,234 +22,18 @@ from .results import (
     check_query,
     mark,
 )
+from .schema import (
+    COMMON_WORDS,
+    FUZZY_PREFIX,
+    INDEX_NAME,
+    PAIRS,
+    PAIRS_INCOMPLETE,
+    _folding_analyzer,
+    stem_field,
+)
+from .writing import _pairs
 
 logger = logging.getLogger(__name__)
-
-INDEX_NAME = "segments"
-PAIRS = "text_pairs"
-NO_PAIR = "_"  # keeps the positions of `text_pairs` those of the words
-# Fixed, not taken from the archive's languages: an index is only right for the list it was
-# built with.
-COMMON_WORDS = frozenset(w.translate(accent_map) for language in ("fr", "en")
-                         for w in stopwords_for_language(language))
-# Written in an index that got `text_pairs` after it had documents (see the docstring).
-PAIRS_INCOMPLETE = "text_pairs.incomplete"
-# Fuzzy words ("terorisme~") keep their first letter: a typo is rarely the first letter.
-FUZZY_PREFIX = 1
-# Below this many segments in one batch, a second writer process costs more than it saves.
-PARALLEL_MIN_SEGMENTS = 20_000
-
-
-def _folding_analyzer():
-    return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
-
-
-def _stemming_analyzer(language: str):
-    chain = RegexTokenizer() | LowercaseFilter()
-    if has_stopwords(language):
-        chain = chain | StopFilter(stoplist=stopwords_for_language(language), minsize=1)
-    # Stem first (the stemmer knows accents), then fold: "coopérations" -> "cooper".
-    return chain | StemFilter(lang=language) | CharsetFilter(accent_map)
-
-
-def stem_field(language: str) -> str:
-    return f"stem_{language}"
-
-
-def make_schema(languages: Sequence[str]) -> Schema:
-    schema = Schema(
-        video_id=ID(stored=True),
-        seg=STORED(),
-        start=STORED(),
-        end=STORED(),
-        language=ID(stored=True),
-        text=TEXT(analyzer=_folding_analyzer(), stored=True, phrase=True),
-        text_pairs=TEXT(analyzer=_folding_analyzer(), phrase=True),  # indexed from lists
-        entities=KEYWORD(stored=True, commas=True, lowercase=True),
-        entity_names=TEXT(analyzer=_folding_analyzer(), phrase=True),
-        title=TEXT(analyzer=_folding_analyzer(), stored=True),
-        speaker=TEXT(analyzer=_folding_analyzer(), stored=True),
-        speaker_key=ID(),  # the whole name, for the speaker facet and filter
-        event=TEXT(analyzer=_folding_analyzer(), stored=True),
-        date=ID(stored=True),
-        year=ID(stored=True),
-        entity_spans=STORED(),
-    )
-    for language in languages:
-        if has_stemmer(language):
-            schema.add(stem_field(language), TEXT(analyzer=_stemming_analyzer(language),
-                                                  phrase=False))
-    return schema
-
-
-def open_index(index_dir: Path, languages: Sequence[str] = ("fr", "en")):
-    """Open the index, creating it, or adding stem fields for new archive languages."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    if not whoosh_index.exists_in(str(index_dir), indexname=INDEX_NAME):
-        return whoosh_index.create_in(str(index_dir), make_schema(languages),
-                                      indexname=INDEX_NAME)
-    ix = whoosh_index.open_dir(str(index_dir), indexname=INDEX_NAME)
-    wanted = make_schema(languages)
-    missing = [name for name in wanted.names() if name not in ix.schema]
-    if missing:  # an index made by an older version, or new archive languages
-        if PAIRS in missing and ix.doc_count_all():
-            (index_dir / PAIRS_INCOMPLETE).write_text("rebuild the index for fast phrases\n")
-        with ix.writer() as writer:
-            for name in missing:
-                writer.add_field(name, wanted[name])
-        ix = whoosh_index.open_dir(str(index_dir), indexname=INDEX_NAME)
-    return ix
-
-
-class _Analysis:
-    """Each segment's words analysed once for every field, with the fields' own filters.
-
-    Whoosh indexes a list value as the given tokens, skipping the field's analyzer. Lowercase
-    tokens are made once; folding and stemming are memoised per distinct word (speech repeats
-    its words); title, speaker and event, the same for all of a video's segments, once per
-    video. The result equals what each field's analyzer would make (tests check it), so the
-    query parser, which runs those analyzers, finds what was indexed.
-    """
-
-    def __init__(self, schema: Schema):
-        self.lower = RegexTokenizer() | LowercaseFilter()
-        self.folded: dict[str, str] = {}
-        self.stems: dict[str, dict[str, str | None]] = {}
-        self.stemmers = {name[len("stem_"):]: (
-            stemmer_for_language(name[len("stem_"):]),
-            frozenset(stopwords_for_language(name[len("stem_"):]))
-            if has_stopwords(name[len("stem_"):]) else frozenset())
-            for name in schema.names() if name.startswith("stem_")}
-
-    def fold(self, word: str) -> str:
-        folded = self.folded.get(word)
-        if folded is None:
-            folded = self.folded[word] = word.translate(accent_map)
-        return folded
-
-    def words(self, text: str) -> list[str]:
-        """Lowercase words, as the tokenizer and lowercase filter of every field make them."""
-        return [t.text for t in self.lower(text)]
-
-    def folded_words(self, text: str) -> list[str]:
-        return [self.fold(w) for w in self.words(text)]
-
-    def stemmed(self, words: list[str], language: str) -> list[str]:
-        stem, stop = self.stemmers[language]
-        memo = self.stems.setdefault(language, {})
-        out = []
-        for word in words:
-            if word not in memo:
-                memo[word] = None if word in stop else self.fold(stem(word))
-            if memo[word] is not None:
-                out.append(memo[word])
-        return out
-
-
-def _pairs(words: list[str], common: frozenset[str]) -> list[str]:
-    """Each word's pair with the next one when both are common, else NO_PAIR."""
-    return [f"{a} {b}" if a in common and b in common else NO_PAIR
-            for a, b in zip(words, words[1:])]
-
-
-def _documents(transcript: Transcript, gazetteer: Gazetteer, schema: Schema,
-               analysis: _Analysis) -> Iterable[dict]:
-    meta = transcript.metadata
-    video = {"video_id": transcript.video_id, "speaker_key": meta.speaker, "date": meta.date,
-             "year": meta.date[:4], "_stored_title": meta.title,
-             "_stored_speaker": meta.speaker, "_stored_event": meta.event,
-             "title": analysis.folded_words(meta.title),
-             "speaker": analysis.folded_words(meta.speaker),
-             "event": analysis.folded_words(meta.event)}
-    pairs = PAIRS in schema
-    for number, segment in enumerate(transcript.segments):
-        ids = list(dict.fromkeys(e.id for e in segment.entities))
-        names = [a for i in ids if i in gazetteer.entries for a in gazetteer.entries[i].aliases]
-        names += [e.text for e in segment.entities if e.id not in gazetteer.entries]
-        if not all(isinstance(t, (int, float)) for t in (segment.start, segment.end)):
-            raise ValueError(f"{transcript.video_id} segment {number}: start and end must be "
-                             f"seconds, not {segment.start!r} and {segment.end!r}")
-        words = analysis.words(segment.text)
-        folded = [analysis.fold(w) for w in words]
-        doc = dict(video)
-        doc.update({
-            "seg": number,
-            "start": segment.start,
-            "end": segment.end,
-            "language": segment.language,
-            "text": folded,
-            "_stored_text": segment.text,
-            "entities": ",".join(ids),
-            "entity_names": " ; ".join(names),
-            "entity_spans": [[e.start_char, e.end_char, e.id] for e in segment.entities],
-        })
-        if pairs:
-            doc[PAIRS] = _pairs(folded, COMMON_WORDS)
-        if stem_field(segment.language) in schema:
-            doc[stem_field(segment.language)] = analysis.stemmed(words, segment.language)
-        yield doc
-
-
-def add_to_index(index_dir: Path, transcript: Transcript, gazetteer: Gazetteer,
-                 languages: Sequence[str] = ("fr", "en")) -> int:
-    """(Re)index one video in a single commit; a crash before it leaves the index as it was."""
-    return add_many(index_dir, [transcript], gazetteer, languages)
-
-
-def add_many(index_dir: Path, transcripts: Iterable[Transcript], gazetteer: Gazetteer,
-             languages: Sequence[str] = ("fr", "en"), parallel: bool | None = None) -> int:
-    """(Re)index many videos in a single commit, all or nothing; returns the segment count.
-
-    One writer for the whole batch: a commit costs a segment merge, which per video made bulk
-    indexing ~30 segments/s. `parallel` (default: for a list of at least
-    PARALLEL_MIN_SEGMENTS segments) analyses on two processes, each writing its own segment.
-    """
-    ix = open_index(index_dir, languages)
-    if parallel is None:
-        parallel = (isinstance(transcripts, Sequence) and
-                    sum(len(t.segments) for t in transcripts) >= PARALLEL_MIN_SEGMENTS)
-    options = {"procs": 2, "multisegment": True} if parallel else {}
-    writer = ix.writer(timeout=60.0, limitmb=256, **options)
-    analysis = _Analysis(ix.schema)
-    count = 0
-    try:
-        fresh = not ix.doc_count_all()
-        for transcript in transcripts:
-            if not fresh:
-                writer.delete_by_term("video_id", transcript.video_id)
-            for doc in _documents(transcript, gazetteer, ix.schema, analysis):
-                writer.add_document(**doc)
-                count += 1
-    except BaseException:
-        writer.cancel()
-        raise
-    writer.commit()
-    return count
-
-
-def remove_from_index(index_dir: Path, video_id: str) -> int:
-    ix = open_index(index_dir)
-    with ix.writer(timeout=60.0) as writer:
-        return writer.delete_by_term("video_id", video_id)
-
-
-def is_indexed(index_dir: Path, video_id: str) -> bool:
-    if not whoosh_index.exists_in(str(index_dir), indexname=INDEX_NAME):
-        return False
-    ix = whoosh_index.open_dir(str(index_dir), indexname=INDEX_NAME)
-    with ix.searcher() as searcher:
-        return bool(searcher.search(Q.Term("video_id", video_id), limit=1).scored_length())
-
-
-def indexed_video_ids(index_dir: Path) -> set[str]:
-    """Ids of the videos that have live documents in the index."""
-    if not whoosh_index.exists_in(str(index_dir), indexname=INDEX_NAME):
-        return set()
-    ix = whoosh_index.open_dir(str(index_dir), indexname=INDEX_NAME)
-    with ix.searcher() as searcher:
-        # The lexicon keeps terms of deleted documents until a merge: check each id is live.
-        return {term.decode() for term in searcher.reader().lexicon("video_id")
-                if searcher.search(Q.Term("video_id", term.decode()), limit=1).scored_length()}
 
 
 def _parser(schema: Schema) -> MultifieldParser:

@@ -1,0 +1,53 @@
+"""The only package that talks to Whoosh: `schema`, `writing` (add_to_index, add_many,
+remove_from_index) and `querying` (SegmentSearcher, query_index); no other module imports it.
+
+One document per transcript segment. The text is indexed four ways:
+- `text`: words folded to lowercase without accents, with positions;
+- `text_pairs`: each pair of neighbouring common words ("de la", "of the"), with positions,
+  for exact phrases of common words (below);
+- `stem_<lang>`: stemmed for the segment's language (coopérations finds coopération);
+- `entity_names`: every alias of the segment's gazetteer entities, so NATO finds "OTAN".
+
+Exact phrases: Whoosh intersects the postings of the phrase's words, then reads positions in
+every segment where they all occur. That is cheap when one word is rare (it leads the
+intersection), and slow when every word is common ("de la", "il y a", "of the": each in a large
+share of all segments). So common words (the stop lists of the archive languages) also index
+their pairs in `text_pairs`, at the position of the first word, with a placeholder "_" at the
+other positions so that positions stay those of the words; a phrase made only of common words
+becomes the same phrase over pairs there (exact: pair i starts at word i), whose postings are far
+shorter. Pairs of all words would do the same for every phrase, but nearly every pair of two
+rare words is unique, and Whoosh pays per distinct term: it halved indexing throughput and doubled
+the index for phrases that were already fast.
+An index made before `text_pairs` existed gets the field but not the pairs of its old
+documents: a marker file says so and its phrases keep reading `text` until it is rebuilt.
+
+Indexing analyses each segment's words once for all fields (see `_Analysis`) and writes whole
+batches of videos with one writer (`add_many`), on two processes for large batches.
+"""
+
+from ..results import QUERY_FIELDS, QuerySyntaxError
+from .querying import FACETS, SegmentSearcher, indexed_pairs, parse_query, query_index
+from .schema import (
+    COMMON_WORDS,
+    INDEX_NAME,
+    PAIRS,
+    PAIRS_INCOMPLETE,
+    make_schema,
+    open_index,
+    stem_field,
+)
+from .writing import (
+    _Analysis,
+    add_many,
+    add_to_index,
+    indexed_video_ids,
+    is_indexed,
+    remove_from_index,
+)
+
+__all__ = [
+    "COMMON_WORDS", "FACETS", "INDEX_NAME", "PAIRS", "PAIRS_INCOMPLETE", "QUERY_FIELDS",
+    "QuerySyntaxError", "SegmentSearcher", "_Analysis", "add_many", "add_to_index",
+    "indexed_pairs", "indexed_video_ids", "is_indexed", "make_schema", "open_index",
+    "parse_query", "query_index", "remove_from_index", "stem_field",
+]

@@ -1,0 +1,98 @@
+"""Schema, analyzers and opening of the index (the design is in the package docstring)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.analysis import (
+    CharsetFilter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemFilter,
+    StopFilter,
+)
+from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.lang import has_stemmer, has_stopwords, stopwords_for_language
+from whoosh.support.charset import accent_map
+
+logger = logging.getLogger(__name__)
+
+INDEX_NAME = "segments"
+PAIRS = "text_pairs"
+NO_PAIR = "_"  # keeps the positions of `text_pairs` those of the words
+# Fixed, not taken from the archive's languages: an index is only right for the list it was
+# built with.
+COMMON_WORDS = frozenset(w.translate(accent_map) for language in ("fr", "en")
+                         for w in stopwords_for_language(language))
+# Written in an index that got `text_pairs` after it had documents (see the docstring).
+PAIRS_INCOMPLETE = "text_pairs.incomplete"
+# Fuzzy words ("terorisme~") keep their first letter: a typo is rarely the first letter.
+FUZZY_PREFIX = 1
+# Below this many segments in one batch, a second writer process costs more than it saves.
+PARALLEL_MIN_SEGMENTS = 20_000
+
+
+def _folding_analyzer():
+    return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
+
+
+def _stemming_analyzer(language: str):
+    chain = RegexTokenizer() | LowercaseFilter()
+    if has_stopwords(language):
+        chain = chain | StopFilter(stoplist=stopwords_for_language(language), minsize=1)
+    # Stem first (the stemmer knows accents), then fold: "coopérations" -> "cooper".
+    return chain | StemFilter(lang=language) | CharsetFilter(accent_map)
+
+
+def stem_field(language: str) -> str:
+    return f"stem_{language}"
+
+
+def make_schema(languages: Sequence[str]) -> Schema:
+    schema = Schema(
+        video_id=ID(stored=True),
+        seg=STORED(),
+        start=STORED(),
+        end=STORED(),
+        language=ID(stored=True),
+        text=TEXT(analyzer=_folding_analyzer(), stored=True, phrase=True),
+        text_pairs=TEXT(analyzer=_folding_analyzer(), phrase=True),  # indexed from lists
+        entities=KEYWORD(stored=True, commas=True, lowercase=True),
+        entity_names=TEXT(analyzer=_folding_analyzer(), phrase=True),
+        title=TEXT(analyzer=_folding_analyzer(), stored=True),
+        speaker=TEXT(analyzer=_folding_analyzer(), stored=True),
+        speaker_key=ID(),  # the whole name, for the speaker facet and filter
+        event=TEXT(analyzer=_folding_analyzer(), stored=True),
+        date=ID(stored=True),
+        year=ID(stored=True),
+        entity_spans=STORED(),
+    )
+    for language in languages:
+        if has_stemmer(language):
+            schema.add(stem_field(language), TEXT(analyzer=_stemming_analyzer(language),
+                                                  phrase=False))
+    return schema
+
+
+def open_index(index_dir: Path, languages: Sequence[str] = ("fr", "en")):
+    """Open the index, creating it, or adding stem fields for new archive languages."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    if not whoosh_index.exists_in(str(index_dir), indexname=INDEX_NAME):
+        return whoosh_index.create_in(str(index_dir), make_schema(languages),
+                                      indexname=INDEX_NAME)
+    ix = whoosh_index.open_dir(str(index_dir), indexname=INDEX_NAME)
+    wanted = make_schema(languages)
+    missing = [name for name in wanted.names() if name not in ix.schema]
+    if missing:  # an index made by an older version, or new archive languages
+        if PAIRS in missing and ix.doc_count_all():
+            (index_dir / PAIRS_INCOMPLETE).write_text("rebuild the index for fast phrases\n")
+        with ix.writer() as writer:
+            for name in missing:
+                writer.add_field(name, wanted[name])
+        ix = whoosh_index.open_dir(str(index_dir), indexname=INDEX_NAME)
+    return ix
+
+
