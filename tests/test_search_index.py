@@ -242,3 +242,27 @@ def test_facet_counts_stay_right_across_queries_and_commits(tmp_path: Path,
     assert after.facets["language"] == {"fr": 2, "en": 1}
     assert after.facets["entity"]["country:af"] == 2
     assert after.facets["year"] == {"2009": 2, "2010": 1}
+
+
+def test_a_prefix_reads_the_words_as_said_and_its_most_frequent_words(
+        tmp_path: Path, gazetteer: Gazetteer) -> None:
+    from whoosh import query as Q
+
+    from indexer.search_index import SegmentSearcher
+    from indexer.search_index.querying import cap_prefixes
+
+    tagger = EntityTagger(gazetteer)
+    path = tmp_path / "index"
+    texts = ["coopération coopérer", "coopération", "coopérative", "coopter"]
+    add_to_index(path, transcript("aaaaaaaaaaaaaaaa", texts, "fr", tagger), gazetteer)
+    searcher = SegmentSearcher(path, gazetteer)
+    assert searcher.search("coop*").total == 4
+    reader = searcher._searcher().reader()
+    capped = cap_prefixes(Q.Prefix("text", "coop"), reader, limit=2)
+    # The most frequent first ("cooperation", in two segments), then the first of the ties.
+    assert [t.text for t in capped.subqueries] == ["cooperation", "cooperative"]
+    from indexer.search_index import parse_query
+
+    parsed = parse_query(searcher._searcher().schema, "coop*", gazetteer.lookup)
+    assert {leaf.fieldname for leaf in parsed.leaves()} == {"text"}  # not stems nor aliases
+    assert cap_prefixes(Q.Prefix("text", "coop"), reader, limit=10) == Q.Prefix("text", "coop")

@@ -35,6 +35,9 @@ from .writing import _pairs
 
 logger = logging.getLogger(__name__)
 
+# A prefix stands for at most this many words, the most frequent in the archive.
+PREFIX_WORDS = 100
+
 
 def _parser(schema: Schema) -> MultifieldParser:
     stems = [name for name in schema.names() if name.startswith("stem_")]
@@ -74,6 +77,11 @@ def _refine(query, resolve_entity: Callable[[str], str | None],
         kept = [q for q in query.subqueries
                 if not (isinstance(q, (Q.Phrase, Q.Term)) and q.fieldname.startswith("stem_"))]
         return Q.Or([_refine(q, resolve_entity, pairs) for q in kept])
+    if isinstance(query, Q.Or) and any(isinstance(q, Q.Prefix) for q in query.subqueries):
+        # A prefix of the words as said: its stems and alias forms add no word it lacks, and
+        # each field multiplies the thousands of words a short prefix can expand to.
+        return Q.Or([q for q in query.subqueries
+                     if not (isinstance(q, Q.Prefix) and q.fieldname != "text")])
     if (pairs and isinstance(query, Q.Phrase) and query.fieldname == "text"
             and query.slop == 1 and len(query.words) > 1):
         return _pair_phrase(query, pairs)
@@ -87,6 +95,21 @@ def _refine(query, resolve_entity: Callable[[str], str | None],
     if query.is_leaf():
         return query
     return query.apply(lambda q: _refine(q, resolve_entity, pairs))
+
+
+def cap_prefixes(query, reader, limit: int = PREFIX_WORDS):
+    """Each prefix as its `limit` most frequent words in the archive ("cons*" would otherwise
+    read the postings of every word starting so: seconds a query on a large archive)."""
+    if isinstance(query, Q.Prefix):
+        field = reader.schema[query.fieldname]
+        words = [field.from_bytes(w) for w in reader.expand_prefix(query.fieldname, query.text)]
+        if len(words) <= limit:
+            return query
+        words.sort(key=lambda w: -reader.doc_frequency(query.fieldname, w))
+        return Q.Or([Q.Term(query.fieldname, w, boost=query.boost) for w in words[:limit]])
+    if query.is_leaf():
+        return query
+    return query.apply(lambda q: cap_prefixes(q, reader, limit))
 
 
 def indexed_pairs(index_dir: Path, schema: Schema) -> frozenset[str]:
@@ -195,8 +218,9 @@ class SegmentSearcher:
             check_query(text)  # a bad query is an error even on an empty archive
             return SearchResults(query=text, total=0, page=page, per_page=per_page)
         lookup = self.gazetteer.lookup
-        parsed = parse_query(searcher.schema, text, lookup,
-                             indexed_pairs(self.index_dir, searcher.schema))
+        parsed = cap_prefixes(parse_query(searcher.schema, text, lookup,
+                                          indexed_pairs(self.index_dir, searcher.schema)),
+                              searcher.reader())
         grouped = ({name: _facet(name, field) for name, field in FACETS.items()
                     if field in searcher.schema} if facets else None)
         results = searcher.search(parsed, limit=page * per_page, groupedby=grouped,
