@@ -89,6 +89,7 @@ def _sample_sentence() -> str:
 
 def wer_table(results: dict[str, ConfigRun], references: dict[str, str]):
     by_stem = {f.name.rsplit(".", 1)[0]: f.name for f in next(iter(results.values())).files}
+    texts = {label: {f.name: f.text for f in r.files} for label, r in results.items()}
     rows, pooled = [], {label: [0.0, 0] for label in results}
     for stem, reference in references.items():
         name = by_stem.get(stem)
@@ -97,9 +98,8 @@ def wer_table(results: dict[str, ConfigRun], references: dict[str, str]):
         language = expected_language(name)
         ref = normalise(reference, language)
         row = [name, str(len(ref.split()))]
-        for label, result in results.items():
-            heard = {f.name: f for f in result.files}[name].text
-            score = jiwer.wer(ref, normalise(heard, language))
+        for label in results:
+            score = jiwer.wer(ref, normalise(texts[label][name], language))
             pooled[label][0] += score * len(ref.split())
             pooled[label][1] += len(ref.split())
             row.append(f"{score:.1%}")

@@ -203,7 +203,12 @@ class SegmentSearcher:
             searcher = ix.searcher()
         elif not searcher.up_to_date():
             searcher = searcher.refresh()
+        else:
+            return searcher
+        # The pairs marker is written only together with a commit: read it when the searcher
+        # is opened or refreshed, not on every query.
         self._local.searcher = searcher
+        self._local.pairs = indexed_pairs(self.index_dir, searcher.schema)
         return searcher
 
     def search(self, text: str, language: str | None = None, entity: str | None = None,
@@ -218,8 +223,7 @@ class SegmentSearcher:
             check_query(text)  # a bad query is an error even on an empty archive
             return SearchResults(query=text, total=0, page=page, per_page=per_page)
         lookup = self.gazetteer.lookup
-        parsed = cap_prefixes(parse_query(searcher.schema, text, lookup,
-                                          indexed_pairs(self.index_dir, searcher.schema)),
+        parsed = cap_prefixes(parse_query(searcher.schema, text, lookup, self._local.pairs),
                               searcher.reader())
         grouped = ({name: _facet(name, field) for name, field in FACETS.items()
                     if field in searcher.schema} if facets else None)
