@@ -1,4 +1,4 @@
-"""Account data (SQLAlchemy): users, their one-time codes and their downloads.
+"""App data (SQLAlchemy): users, their one-time codes and downloads, and indexing jobs.
 
 SQLite in the data dir by default, any SQLAlchemy URL through SPEECHSEARCH_DATABASE_URL. A change
 here needs a migration: `speechsearch db migrate -m "why"` (see schema.py and the README).
@@ -10,7 +10,18 @@ from datetime import datetime, timezone
 
 from flask_login import UserMixin
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, Float, ForeignKey, Integer, MetaData, String, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -49,10 +60,14 @@ def as_utc(moment: datetime) -> datetime:
         moment.astimezone(timezone.utc)
 
 
+ROLES = ("member", "archivist")  # archivists upload media, edit metadata, run jobs
+
+
 class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True, index=True)
     password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="member", server_default="member")
     locale: Mapped[str] = mapped_column(String(8), default="en")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
@@ -68,6 +83,10 @@ class User(UserMixin, db.Model):
     @property
     def verified(self) -> bool:
         return self.verified_at is not None
+
+    @property
+    def is_archivist(self) -> bool:
+        return self.role == "archivist"
 
 
 class OneTimeCode(db.Model):
@@ -96,3 +115,33 @@ class Download(db.Model):
     format: Mapped[str] = mapped_column(String(16))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     user: Mapped[User] = relationship(back_populates="downloads")
+
+
+class Job(db.Model):
+    """Indexing one media file: transcribe and analyse it, save the transcript, index it.
+
+    States: queued -> running -> transcribed (transcript saved, waiting for the index writer)
+    -> done; or failed, with the reason. `search_app/jobs/` moves jobs between them; a job is
+    keyed by its file's content hash (video_id), so the same file is never indexed twice.
+    """
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    video_id: Mapped[str] = mapped_column(String(16), index=True)  # content hash
+    path: Mapped[str] = mapped_column(Text)  # absolute path every worker can read
+    name: Mapped[str] = mapped_column(String(300))  # the file's name as given (upload, CLI)
+    state: Mapped[str] = mapped_column(String(16), index=True, default="queued")
+    # Title, date, speaker, event given at enqueue time; they win over a sidecar JSON.
+    meta: Mapped[dict] = mapped_column(JSON, default=dict)
+    force: Mapped[bool] = mapped_column(Boolean, default=False)  # transcribe again even if indexed
+    duration: Mapped[float] = mapped_column(Float, default=0.0)  # seconds of audio, once known
+    done_seconds: Mapped[float] = mapped_column(Float, default=0.0)  # of audio transcribed
+    error: Mapped[str] = mapped_column(Text, default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    worker: Mapped[str] = mapped_column(String(200), default="")  # host:pid that runs it
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    transcribe_seconds: Mapped[float] = mapped_column(Float, default=0.0)  # wall time
