@@ -40,6 +40,14 @@ class DefaultConfig:
     MAX_CLIP_SECONDS = 600  # 10 minutes
     MAX_CONCURRENT_CLIPS = 2  # ffmpeg processes at once; more requests wait, then get a 400
 
+    # Indexing jobs. No BROKER_URL: the embedded queue (jobs kept in the database, run by
+    # `speechsearch serve` or `speechsearch worker` on this machine). BROKER_URL=redis://...:
+    # jobs go through Celery to `speechsearch worker` processes on any machine.
+    BROKER_URL = None
+    JOB_WORKERS = 1  # jobs at once in `serve`'s embedded pool (each uses all cores it is given)
+    JOB_STALE_SECONDS = 60  # a running job with no heartbeat for this long is queued again
+    JOB_VISIBILITY_TIMEOUT = 3600  # Redis redelivers an unacknowledged task after this
+
     # Mail: with no MAIL_SERVER, mails go to <data-dir>/outbox/ as .eml files.
     MAIL_SERVER = None
     MAIL_PORT = 25
