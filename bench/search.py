@@ -78,8 +78,9 @@ def pick_queries(transcripts: list, count: int, seed: int) -> dict[str, list[tup
     return {name: q[:count] for name, q in queries.items()}
 
 
-def _build(size: int, whoosh_dir: Path, fts_path: Path, queries: int, pipe) -> None:
-    """In a child process: generate, index with the product, then FTS5; report to `pipe`."""
+def _build(size: int, whoosh_dir: Path, fts_path: Path | None, queries: int, pipe) -> None:
+    """In a child process: generate, index with the product, then FTS5 (unless `fts_path` is
+    None); report to `pipe`."""
     started = time.perf_counter()
     transcripts = list(ArchiveGenerator(SEED).transcripts(size))
     generated = time.perf_counter()
@@ -89,7 +90,8 @@ def _build(size: int, whoosh_dir: Path, fts_path: Path, queries: int, pipe) -> N
     indexed = time.perf_counter()
     rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     workers_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    search_fts.build(fts_path, transcripts)
+    if fts_path is not None:
+        search_fts.build(fts_path, transcripts)
     pipe.send({
         "segments": size, "videos": len(transcripts),
         "hours": sum(t.duration for t in transcripts) / 3600,
@@ -101,20 +103,23 @@ def _build(size: int, whoosh_dir: Path, fts_path: Path, queries: int, pipe) -> N
     })
 
 
-def build(size: int, scratch: Path, queries: int) -> dict:
+def build(size: int, scratch: Path, queries: int, fts: bool = True) -> dict:
+    """Both indexes of `size` segments in `scratch` (Whoosh alone without `fts`)."""
     whoosh_dir, fts_path = scratch / f"whoosh-{size}", scratch / f"fts-{size}.sqlite"
     context = multiprocessing.get_context("fork")  # the child needs no re-import
     receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_build, args=(size, whoosh_dir, fts_path, queries, send))
+    child = context.Process(target=_build, args=(size, whoosh_dir, fts_path if fts else None,
+                                                 queries, send))
     child.start()
     stats = receive.recv()
     child.join()
     if child.exitcode:
         raise RuntimeError(f"building the {size}-segment indexes failed ({child.exitcode})")
     stats["whoosh_mb"] = sum(p.stat().st_size for p in whoosh_dir.iterdir()) / 2**20
-    stats["fts_mb"] = fts_path.stat().st_size / 2**20
     stats["throughput"] = size / stats["whoosh_s"]
-    stats["fts_throughput"] = size / stats["fts_s"]
+    if fts:
+        stats["fts_mb"] = fts_path.stat().st_size / 2**20
+        stats["fts_throughput"] = size / stats["fts_s"]
     stats["whoosh_dir"], stats["fts_path"] = str(whoosh_dir), str(fts_path)
     return stats
 
@@ -130,11 +135,12 @@ def _latencies(run, queries: list) -> list[float]:
     return out
 
 
-def measure(stats: dict, gazetteer: Gazetteer) -> dict[str, dict[str, list[float]]]:
+def measure(stats: dict, gazetteer: Gazetteer,
+            types: list[str] = TYPES) -> dict[str, dict[str, list[float]]]:
     whoosh = SegmentSearcher(Path(stats["whoosh_dir"]), gazetteer)
     fts = search_fts.FtsSearcher(Path(stats["fts_path"]))
     timings: dict[str, dict[str, list[float]]] = {"whoosh": {}, "fts5": {}}
-    for name in TYPES:
+    for name in types:
         queries = stats["queries"][name]
         if name == "fuzzy":  # seconds each at 1M: a third of the sample says enough
             queries = queries[:max(5, len(queries) // 3)]
