@@ -22,6 +22,9 @@ def serve(ctx: click.Context, host: str, port: int, threads: int,
           data_dir: Path | None) -> None:
     """Serve the search site and JSON API (waitress, a production WSGI server).
 
+    Without SPEECHSEARCH_BROKER_URL it also runs queued indexing jobs (SPEECHSEARCH_JOB_WORKERS
+    at once, default 1; 0 leaves them to `speechsearch worker`).
+
         speechsearch serve --port 5000
     """
     import waitress
@@ -31,6 +34,11 @@ def serve(ctx: click.Context, host: str, port: int, threads: int,
     settings = settings_from(ctx, data_dir)
     app = create_app({"DATA_DIR": str(settings.data_dir),
                       "LANGUAGES": ",".join(settings.languages)})
+    workers = int(app.config["JOB_WORKERS"])
+    if workers and not app.config.get("BROKER_URL"):
+        from search_app.jobs.embedded import EmbeddedRunner
+
+        EmbeddedRunner(app, workers).start()
     click.echo(f"Serving {settings.data_dir} on http://{host}:{port}/ (Ctrl-C stops)")
     waitress.serve(app, host=host, port=port, threads=threads, ident="speechsearch")
 
