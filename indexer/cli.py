@@ -69,11 +69,15 @@ def _check_date(ctx, param, value: str | None) -> str | None:
               help="Beam search width: 1 is faster, 5 more accurate.")
 @click.option("--no-prompt", is_flag=True,
               help="Do not bias recognition toward the gazetteer's names.")
+@click.option("--queue", "queue", is_flag=True,
+              help="Queue the files as jobs for `speechsearch worker` / `serve` instead of "
+                   "indexing them here (default engine and settings).")
 @data_dir_option
 @click.pass_context
 def index(ctx: click.Context, paths: tuple[Path, ...], engine: str, model: str, language: str,
           title: str | None, date: str | None, speaker: str | None, event: str | None,
-          force: bool, beam_size: int, no_prompt: bool, data_dir: Path | None) -> None:
+          force: bool, beam_size: int, no_prompt: bool, queue: bool,
+          data_dir: Path | None) -> None:
     """Transcribe and index media files or folders (searched recursively).
 
     Each file is identified by its content: a file already indexed is skipped, even renamed.
@@ -83,6 +87,8 @@ def index(ctx: click.Context, paths: tuple[Path, ...], engine: str, model: str, 
         speechsearch index data/samples
 
         speechsearch index talk.mp4 --title "Press point" --date 2009-12-04 --speaker "J. Doe"
+
+        speechsearch index /archive/2009 --queue
     """
     from .decode import iter_media_files
 
@@ -97,6 +103,18 @@ def index(ctx: click.Context, paths: tuple[Path, ...], engine: str, model: str, 
     files = iter_media_files(list(paths))
     if not files:
         raise click.ClickException("No media files found in: " + ", ".join(map(str, paths)))
+    if queue:
+        custom = [name for name, value in (("--engine", engine != "faster-whisper"),
+                                           ("--model", model != "base"),
+                                           ("--language", language != "auto"),
+                                           ("--beam-size", beam_size != 5),
+                                           ("--no-prompt", no_prompt)) if value]
+        if custom:
+            raise click.UsageError(f"{', '.join(custom)} cannot be used with --queue: jobs run "
+                                   "with the workers' default settings.")
+        if enqueue_files(settings, files, options.metadata, force):
+            ctx.exit(1)
+        return
     indexer = Indexer(settings, options)
     outcomes = []
     for number, path in enumerate(files, start=1):
@@ -237,13 +255,16 @@ def models(ctx: click.Context, data_dir: Path | None) -> None:
     click.echo(f"Whisper base (faster-whisper, CTranslate2): {path}")
 
 
-# The site's commands (serve, users, db) live with the site.
+# The site's commands (serve, users, db, jobs, worker) live with the site.
 from search_app.commands import serve, users  # noqa: E402
 from search_app.db_commands import db  # noqa: E402
+from search_app.jobs.commands import enqueue_files, jobs, worker  # noqa: E402
 
 main.add_command(serve)
 main.add_command(users)
 main.add_command(db)
+main.add_command(jobs)
+main.add_command(worker)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -54,7 +54,7 @@ class IndexOptions:
 @dataclass
 class FileOutcome:
     path: Path
-    status: str  # "indexed", "skipped" or "failed"
+    status: str  # "indexed", "transcribed" (not indexed yet), "skipped" or "failed"
     reason: str = ""
     video_id: str = ""
     duration: float = 0.0  # seconds of audio
@@ -124,12 +124,33 @@ class Indexer:
         return EntityTagger(self.gazetteer).preload(self.settings.languages)
 
     def index_file(self, path: Path, progress: ProgressFactory | None = None) -> FileOutcome:
+        """Transcribe a file and add it to the index, in the foreground."""
+        outcome = self.transcribe_file(path, progress)
+        if outcome.status == "transcribed":
+            started = time.monotonic()
+            self._add(load_transcript(self.settings.transcripts_dir, outcome.video_id))
+            if outcome.transcribed:  # a file finished from its saved transcript has no timing
+                outcome.stages["index"] = time.monotonic() - started
+                outcome.seconds += outcome.stages["index"]
+            outcome.status = "indexed"
+        return outcome
+
+    def transcribe_file(self, path: Path, progress: ProgressFactory | None = None,
+                        metadata: Metadata | None = None) -> FileOutcome:
+        """Transcribe a file and save its transcript, without touching the index.
+
+        Status "transcribed" (the transcript is saved and waits for the index), "skipped"
+        (already indexed) or "failed" with the reason. `metadata` overrides the options' for
+        this file (a job's own title, speaker...). Indexing jobs use this directly: their index
+        writes are batched by one writer at a time (search_app/jobs/).
+        """
         try:
-            return self._index_file(Path(path), progress)
+            return self._transcribe_file(Path(path), progress, metadata or self.options.metadata)
         except (MediaError, MetadataError, NoSpeechError) as exc:
             return FileOutcome(Path(path), "failed", str(exc))
 
-    def _index_file(self, path: Path, progress: ProgressFactory | None) -> FileOutcome:
+    def _transcribe_file(self, path: Path, progress: ProgressFactory | None,
+                         overrides: Metadata) -> FileOutcome:
         media = probe(path)
         video_id = media.video_id
         transcripts = self.settings.transcripts_dir
@@ -137,9 +158,9 @@ class Indexer:
             if is_indexed(self.settings.index_dir, video_id):
                 return FileOutcome(path, "skipped", "already indexed", video_id, media.duration)
             # Transcribed by an earlier run that stopped before indexing: finish that job.
-            self._add(load_transcript(transcripts, video_id))
-            return FileOutcome(path, "indexed", "from saved transcript", video_id, media.duration)
-        metadata = merge_metadata(path, self.options.metadata)
+            return FileOutcome(path, "transcribed", "from saved transcript", video_id,
+                               media.duration)
+        metadata = merge_metadata(path, overrides)
         self.engine, self.tagger  # loaded once, before the clock starts: speed is per file
         started = time.monotonic()
         clock = StageClock()
@@ -150,10 +171,8 @@ class Indexer:
         transcript = self.transcribe(media, audio, metadata, on_progress, clock)
         with clock.stage("store"):
             save_transcript(transcripts, transcript)
-        with clock.stage("index"):
-            self._add(transcript)
         logger.info("%s: %s", path.name, clock.summary())
-        return FileOutcome(path, "indexed", "", video_id, media.duration, transcribed=True,
+        return FileOutcome(path, "transcribed", "", video_id, media.duration, transcribed=True,
                            seconds=time.monotonic() - started, stages=dict(clock.seconds))
 
     def transcribe(self, media: MediaInfo, audio, metadata: Metadata,

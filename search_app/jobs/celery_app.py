@@ -1,0 +1,71 @@
+"""The distributed queue: Celery with Redis as broker, one task per job.
+
+The task only carries the job's id; the job itself (file, metadata, state) is in the database
+every worker sees. Tasks are acknowledged late, after the job ran, and a task whose worker
+process died is rejected back to the queue; the claim in `runner` makes any second delivery
+a no-op, so a job is never run twice at once and never indexed twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from celery import Celery
+from celery.signals import worker_process_init
+from flask import Flask
+
+from .runner import make_indexer, run_job
+
+logger = logging.getLogger(__name__)
+
+TASK_NAME = "speechsearch.index_job"
+QUEUE = "speechsearch"
+
+_process: dict = {}  # this worker process's Flask app and Indexer (the model loads once)
+
+
+def celery_for(app: Flask) -> Celery:
+    """This app's Celery client (one per app; built on first use)."""
+    if "celery" not in app.extensions:
+        app.extensions["celery"] = make_celery(app)
+    return app.extensions["celery"]
+
+
+def make_celery(app: Flask) -> Celery:
+    celery = Celery("speechsearch", broker=app.config["BROKER_URL"], set_as_current=False)
+    celery.conf.update(
+        task_acks_late=True,  # acknowledged when the job is over, not when it starts
+        task_reject_on_worker_lost=True,  # a killed worker's task goes back to the queue
+        worker_prefetch_multiplier=1,  # a job is minutes long: never hold one in reserve
+        task_default_queue=QUEUE,
+        task_ignore_result=True,  # results are in the job table
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={
+            "visibility_timeout": int(app.config["JOB_VISIBILITY_TIMEOUT"])},
+        worker_hijack_root_logger=False,
+    )
+    celery.flask_app = app
+
+    @celery.task(name=TASK_NAME)
+    def index_job(job_id: int) -> str:
+        flask_app = _process.get("app", app)
+        with flask_app.app_context():
+            if "indexer" not in _process:
+                _process["indexer"] = make_indexer(flask_app, _process.get("cpu_threads", 0))
+            return run_job(job_id, _process["indexer"])
+
+    return celery
+
+
+def prepare_worker_processes(app: Flask, concurrency: int) -> None:
+    """Each forked worker process shares the cores, and opens its own database connections."""
+    _process["app"] = app
+    _process["cpu_threads"] = max(1, (os.cpu_count() or 1) // concurrency)
+
+    @worker_process_init.connect(weak=False)
+    def fresh_connections(**_) -> None:
+        with app.app_context():
+            from ..models import db
+
+            db.engine.dispose(close=False)  # the parent's pooled connections are not ours

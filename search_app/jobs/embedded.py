@@ -1,0 +1,68 @@
+"""The embedded queue: jobs from the database, run by a bounded pool of threads in this process.
+
+Nothing to install or start: `speechsearch serve` runs it beside the site, `speechsearch worker`
+alone. Jobs live in the database, so a restart loses none: a job that was running when the
+process died is queued again by `reap` (its process is gone) and runs from the start.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+
+from flask import Flask
+
+from .runner import make_indexer, next_queued, reap, run_job
+
+logger = logging.getLogger(__name__)
+
+POLL_SECONDS = 2.0  # how often idle threads look for jobs queued by other processes
+
+
+class EmbeddedRunner:
+    def __init__(self, app: Flask, workers: int = 1):
+        self.app = app
+        self.workers = max(1, workers)
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> EmbeddedRunner:
+        # Each thread has its own model; the cores are shared between them.
+        threads = max(1, (os.cpu_count() or 1) // self.workers)
+        for number in range(self.workers):
+            thread = threading.Thread(target=self._loop, args=(number, threads), daemon=True,
+                                      name=f"job-worker-{number}")
+            thread.start()
+            self._threads.append(thread)
+        self.app.extensions["job_runner"] = self
+        logger.info("embedded job queue: %d worker thread(s)", self.workers)
+        return self
+
+    def wake(self) -> None:
+        """A job was queued in this process: look now rather than at the next poll."""
+        self._wake.set()
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop taking jobs; a job in progress finishes first (the caller may not wait)."""
+        self._stop.set()
+        self._wake.set()
+        for thread in self._threads:
+            thread.join(timeout)
+
+    def _loop(self, number: int, cpu_threads: int) -> None:
+        with self.app.app_context():
+            indexer = make_indexer(self.app, cpu_threads)
+            while not self._stop.is_set():
+                try:
+                    if number == 0:
+                        reap(indexer)
+                    job_id = next_queued()
+                    if job_id is not None:
+                        run_job(job_id, indexer)
+                        continue
+                except Exception:  # a broken database or disk must not kill the pool for good
+                    logger.exception("job worker %d: error, trying again shortly", number)
+                self._wake.wait(POLL_SECONDS)
+                self._wake.clear()
