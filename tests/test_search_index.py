@@ -266,3 +266,85 @@ def test_a_prefix_reads_the_words_as_said_and_its_most_frequent_words(
     parsed = parse_query(searcher._searcher().schema, "coop*", gazetteer.lookup)
     assert {leaf.fieldname for leaf in parsed.leaves()} == {"text"}  # not stems nor aliases
     assert cap_prefixes(Q.Prefix("text", "coop"), reader, limit=10) == Q.Prefix("text", "coop")
+
+
+SECURITY = ["La sécurité des élections est assurée.", "Security in Brussels was tight."]
+
+
+def test_plain_words_read_stems_and_names_but_find_what_text_found(
+        tmp_path: Path, gazetteer: Gazetteer) -> None:
+    """A plain word skips `text`; accents, stems, aliases and common words still match."""
+    from indexer.search_index import SegmentSearcher, parse_query
+
+    tagger = EntityTagger(gazetteer)
+    path = tmp_path / "index"
+    add_to_index(path, transcript("aaaaaaaaaaaaaaaa", [*FR, SECURITY[0]], "fr", tagger),
+                 gazetteer)
+    add_to_index(path, transcript("bbbbbbbbbbbbbbbb", [*EN, SECURITY[1]], "en", tagger),
+                 gazetteer)
+    searcher = SegmentSearcher(path, gazetteer)
+    schema = searcher._searcher().schema
+    assert searcher._local.words_read_stems
+
+    def fields(query: str) -> set[str]:
+        parsed = parse_query(schema, query, gazetteer.lookup, words_read_stems=True)
+        return {leaf.fieldname for leaf in parsed.leaves()}
+
+    assert fields("securite") == {"stem_fr", "stem_en", "entity_names"}
+    assert fields("the") == {"text"}  # common words: the words as said
+    assert fields('"la sécurité"') == {"text", "entity_names"}  # phrases unchanged
+    for query in ("securite", "sécurité", "SÉCURITÉS"):  # typed with or without accents
+        hits = searcher.search(query).hits
+        assert SECURITY[0] in [h.text for h in hits], query
+    french = next(h for h in searcher.search("securite").hits if h.text == SECURITY[0])
+    assert "<mark>sécurité</mark>" in french.highlight
+    assert [h.text for h in searcher.search("elections").hits] == [SECURITY[0]]
+    # "in" is an English stop word: read in the French stems it would exclude every
+    # English segment.
+    assert {h.text for h in searcher.search("in Brussels").hits} == {EN[0], SECURITY[1]}
+    assert {h.text for h in searcher.search("NATO").hits} == {FR[0], EN[0]}
+
+
+def test_an_index_that_stems_accented_words_keeps_reading_text(
+        tmp_path: Path, gazetteer: Gazetteer) -> None:
+    """Indexes made before the stem fields folded first: their plain words also read `text`
+    (there "securite" has another stem than "sécurité"), and new videos are stemmed their way."""
+    from whoosh import index as whoosh_index
+    from whoosh.analysis import (
+        CharsetFilter,
+        LowercaseFilter,
+        RegexTokenizer,
+        StemFilter,
+        StopFilter,
+    )
+    from whoosh.fields import TEXT
+    from whoosh.lang import stopwords_for_language
+    from whoosh.support.charset import accent_map
+
+    from indexer.search_index import (
+        INDEX_NAME,
+        SegmentSearcher,
+        _Analysis,
+        make_schema,
+        stem_field,
+    )
+
+    schema = make_schema(("fr", "en"))
+    for language in ("fr", "en"):
+        schema.remove(stem_field(language))
+        schema.add(stem_field(language), TEXT(analyzer=(
+            RegexTokenizer() | LowercaseFilter()
+            | StopFilter(stoplist=stopwords_for_language(language), minsize=1)
+            | StemFilter(lang=language) | CharsetFilter(accent_map)), phrase=False))
+    path = tmp_path / "index"
+    path.mkdir()
+    whoosh_index.create_in(str(path), schema, indexname=INDEX_NAME)
+    tagger = EntityTagger(gazetteer)
+    add_to_index(path, transcript("aaaaaaaaaaaaaaaa", SECURITY[:1], "fr", tagger), gazetteer)
+    analysis = _Analysis(schema)
+    words = analysis.words(SECURITY[0])
+    assert analysis.stemmed(words, "fr") == \
+        [t.text for t in schema[stem_field("fr")].analyzer(SECURITY[0])]
+    searcher = SegmentSearcher(path, gazetteer)
+    assert searcher.search("securite").total == 1
+    assert not searcher._local.words_read_stems

@@ -39,12 +39,29 @@ def _folding_analyzer():
     return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
 
 
+def folded_stopwords(language: str) -> frozenset[str]:
+    if not has_stopwords(language):
+        return frozenset()
+    return frozenset(w.translate(accent_map) for w in stopwords_for_language(language))
+
+
 def _stemming_analyzer(language: str):
-    chain = RegexTokenizer() | LowercaseFilter()
+    # Fold, then stem: a word typed without its accents gets the stem of the word said with
+    # them ("securite" and "sécurité" -> "securit"; stemmed first they gave "securit" and
+    # "secur"), so that a plain word can read the stem fields alone, without `text`. The last
+    # fold keeps the stems plain ASCII whatever a stemmer does.
+    chain = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
     if has_stopwords(language):
-        chain = chain | StopFilter(stoplist=stopwords_for_language(language), minsize=1)
-    # Stem first (the stemmer knows accents), then fold: "coopérations" -> "cooper".
+        chain = chain | StopFilter(stoplist=folded_stopwords(language), minsize=1)
     return chain | StemFilter(lang=language) | CharsetFilter(accent_map)
+
+
+def stems_folded_words(analyzer) -> bool:
+    """Whether a stem field's analyzer folds before it stems (indexes made before that did
+    not: their plain words must also read `text`, where "securite" finds "sécurité")."""
+    kinds = [type(item) for item in analyzer.items]
+    return (CharsetFilter in kinds and StemFilter in kinds
+            and kinds.index(CharsetFilter) < kinds.index(StemFilter))
 
 
 def stem_field(language: str) -> str:

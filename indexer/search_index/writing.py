@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -24,8 +24,10 @@ from .schema import (
     NO_PAIR,
     PAIRS,
     PARALLEL_MIN_SEGMENTS,
+    folded_stopwords,
     open_index,
     stem_field,
+    stems_folded_words,
 )
 
 logger = logging.getLogger(__name__)
@@ -45,11 +47,17 @@ class _Analysis:
         self.lower = RegexTokenizer() | LowercaseFilter()
         self.folded: dict[str, str] = {}
         self.stems: dict[str, dict[str, str | None]] = {}
-        self.stemmers = {name[len("stem_"):]: (
-            stemmer_for_language(name[len("stem_"):]),
-            frozenset(stopwords_for_language(name[len("stem_"):]))
-            if has_stopwords(name[len("stem_"):]) else frozenset())
-            for name in schema.names() if name.startswith("stem_")}
+        # language -> (stemmer, stop words, fold before stemming): an index keeps the
+        # analyzers it was made with, older ones stem the words with their accents.
+        self.stemmers: dict[str, tuple[Callable[[str], str], frozenset[str], bool]] = {}
+        for name in schema.names():
+            if name.startswith("stem_"):
+                language = name[len("stem_"):]
+                fold_first = stems_folded_words(schema[name].analyzer)
+                stop = (folded_stopwords(language) if fold_first else
+                        frozenset(stopwords_for_language(language))
+                        if has_stopwords(language) else frozenset())
+                self.stemmers[language] = (stemmer_for_language(language), stop, fold_first)
 
     def fold(self, word: str) -> str:
         folded = self.folded.get(word)
@@ -65,12 +73,13 @@ class _Analysis:
         return [self.fold(w) for w in self.words(text)]
 
     def stemmed(self, words: list[str], language: str) -> list[str]:
-        stem, stop = self.stemmers[language]
+        stem, stop, fold_first = self.stemmers[language]
         memo = self.stems.setdefault(language, {})
         out = []
         for word in words:
             if word not in memo:
-                memo[word] = None if word in stop else self.fold(stem(word))
+                said = self.fold(word) if fold_first else word
+                memo[word] = None if said in stop else self.fold(stem(said))
             if memo[word] is not None:
                 out.append(memo[word])
         return out
