@@ -1,0 +1,183 @@
+"""The embedded job queue: real files, the real model, a real index, real worker processes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import copy_fixture
+from jobs_support import (
+    corrupt_video,
+    documents_per_video,
+    jobs_by_name,
+    kill_group,
+    long_speech,
+    site,
+    start_worker,
+    stop_group,
+    wait_for,
+)
+
+from indexer.cli import main
+from indexer.records import Metadata
+from indexer.store import load_transcript
+from search_app.jobs import JobError, enqueue, job_view, retry
+from search_app.jobs.embedded import EmbeddedRunner
+from search_app.jobs.queue import now
+from search_app.jobs.runner import commit_pending, make_indexer
+from search_app.models import Job, db
+
+
+@pytest.fixture
+def database_url(data_dir: Path) -> str:
+    return f"sqlite:///{data_dir / 'speechsearch.db'}"
+
+
+def test_enqueue_keys_jobs_by_content_and_reports_unreadable_files(data_dir, database_url,
+                                                                   tmp_path):
+    media = tmp_path / "media"
+    english = copy_fixture("en_nato.mp3", media)
+    renamed = copy_fixture("en_nato.mp3", media, "same_speech_other_name.mp3")
+    text = media / "notes.mp4"
+    text.write_text("not a video")
+    app = site(data_dir, database_url)
+    with app.app_context():
+        results = enqueue([english, text, renamed], Metadata(speaker="J. Doe"))
+        assert [r.status for r in results] == ["queued", "failed", "already queued"]
+        assert "not a media file" in results[1].reason
+        view = job_view(results[0].job)
+        assert view["state"] == "queued" and view["percent"] == 0.0
+        assert view["duration"] > 5 and view["name"] == "en_nato.mp3"
+        assert results[0].job.meta == {"speaker": "J. Doe"}
+        with pytest.raises(JobError, match="only failed jobs"):
+            retry(results[0].job.id)
+        with pytest.raises(JobError, match="no job 999"):
+            retry(999)
+
+
+def test_embedded_pool_indexes_files_and_keeps_failures_with_reason(data_dir, database_url,
+                                                                    ffmpeg, tmp_path):
+    media = tmp_path / "media"
+    english = copy_fixture("en_nato.mp3", media)
+    broken = corrupt_video(ffmpeg, media)
+    app = site(data_dir, database_url)
+    runner = EmbeddedRunner(app, workers=1).start()
+    try:
+        with app.app_context():
+            queued = enqueue([broken, english])
+        assert [r.status for r in queued] == ["queued", "queued"]
+        jobs = wait_for(lambda: (j := jobs_by_name(app)) and all(
+            job.state in ("done", "failed") for job in j.values()) and j, 240, "both jobs")
+        assert jobs["corrupt.mp4"].state == "failed"
+        assert "corrupt" in jobs["corrupt.mp4"].error
+        done = jobs["en_nato.mp3"]
+        assert done.state == "done" and done.attempts == 1 and done.error == ""
+        transcript = load_transcript(data_dir / "transcripts", done.video_id)
+        assert documents_per_video(data_dir / "index") == {
+            done.video_id: len(transcript.segments)}
+
+        with app.app_context():  # a retried failure runs again, and fails again, for its reason
+            retry(jobs["corrupt.mp4"].id)
+        failed = wait_for(lambda: (j := jobs_by_name(app)["corrupt.mp4"]).state == "failed"
+                          and j.attempts == 2 and j, 120, "the retried job")
+        assert "corrupt" in failed.error
+        with app.app_context():  # indexed already: not queued again
+            assert enqueue([english])[0].status == "already indexed"
+    finally:
+        runner.stop(timeout=60)
+
+
+def test_two_jobs_finishing_together_are_both_indexed_once(data_dir, database_url, indexed):
+    """Group commit under the writer lock: two committers at the same moment lose nothing."""
+    source = indexed.settings.transcripts_dir
+    shutil.copytree(source, data_dir / "transcripts")
+    app = site(data_dir, database_url)
+    video_ids = sorted(p.stem for p in source.glob("*.json"))
+    with app.app_context():
+        for video_id in video_ids:
+            db.session.add(Job(video_id=video_id, path=f"/nowhere/{video_id}", name=video_id,
+                               state="transcribed", meta={}, created_at=now()))
+        db.session.commit()
+
+    committed, errors = [], []
+
+    def commit() -> None:
+        try:
+            with app.app_context():
+                committed.append(commit_pending(make_indexer(app)))
+        except Exception as exc:  # reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=commit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert sorted(committed) == [0, len(video_ids)]  # one batch took them all
+    expected = {v: len(load_transcript(source, v).segments) for v in video_ids}
+    assert documents_per_video(data_dir / "index") == expected
+    assert all(job.state == "done" for job in jobs_by_name(app).values())
+
+    with app.app_context():  # committing a video again replaces its documents
+        job = db.session.execute(db.select(Job)).scalars().first()
+        job.state = "transcribed"
+        db.session.commit()
+        assert commit_pending(make_indexer(app)) == 1
+    assert documents_per_video(data_dir / "index") == expected
+
+
+def test_embedded_queue_survives_a_restart_mid_job(data_dir, database_url, ffmpeg, tmp_path):
+    speech = long_speech(ffmpeg, tmp_path / "media")
+    app = site(data_dir, database_url)
+    with app.app_context():
+        assert enqueue([speech])[0].status == "queued"
+    env = {"SPEECHSEARCH_DATABASE_URL": database_url}
+    log = tmp_path / "worker.log"
+    first = start_worker(data_dir, env, log)
+    try:
+        wait_for(lambda: (j := jobs_by_name(app)["long_speech.flac"]).state == "running"
+                 and j.done_seconds > 0, 180, "the job to be under way", [first])
+    finally:
+        kill_group(first)
+    interrupted = jobs_by_name(app)["long_speech.flac"]
+    assert interrupted.state == "running" and interrupted.attempts == 1
+
+    second = start_worker(data_dir, env, log)
+    try:
+        job = wait_for(lambda: (j := jobs_by_name(app)["long_speech.flac"]).state
+                       in ("done", "failed") and j, 300, "the job after the restart", [second])
+    finally:
+        stop_group(second)
+    assert job.state == "done", log.read_text()[-3000:]
+    assert job.attempts == 2
+    transcript = load_transcript(data_dir / "transcripts", job.video_id)
+    assert documents_per_video(data_dir / "index") == {job.video_id: len(transcript.segments)}
+
+
+def test_cli_queues_lists_and_retries(data_dir, tmp_path):
+    media = tmp_path / "media"
+    copy_fixture("fr_otan.flac", media)
+    (media / "empty.wav").write_bytes(b"")
+    runner = CliRunner()
+    base = ["--data-dir", str(data_dir)]
+    result = runner.invoke(main, [*base, "index", str(media), "--queue", "--speaker", "X"])
+    assert result.exit_code == 1  # the unreadable file is reported; the other is queued
+    assert "queued  " in result.output and "job(s) queued" in result.output
+    assert "empty.wav" in result.output
+    result = runner.invoke(main, [*base, "index", str(media), "--queue", "--beam-size", "1"])
+    assert result.exit_code == 2 and "--beam-size cannot be used with --queue" in result.output
+
+    listed = runner.invoke(main, [*base, "jobs", "--json"])
+    assert listed.exit_code == 0, listed.output
+    (view,) = json.loads(listed.output)
+    assert view["name"] == "fr_otan.flac" and view["state"] == "queued"
+    assert "fr_otan.flac" in runner.invoke(main, [*base, "jobs"]).output
+    assert "No jobs" in runner.invoke(main, [*base, "jobs", "--state", "failed"]).output
+
+    result = runner.invoke(main, [*base, "jobs", "retry", str(view["id"])])
+    assert result.exit_code == 1 and "only failed jobs can be retried" in result.output
