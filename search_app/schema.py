@@ -10,6 +10,7 @@ create_all before migrations existed are adopted by the first revision, rows and
 from __future__ import annotations
 
 import fcntl
+import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,8 +22,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
 from flask_migrate import Migrate
-from sqlalchemy import Connection, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, event, text
+from sqlalchemy.engine import Engine, make_url
 
 from .models import db
 
@@ -32,6 +33,16 @@ LOCK_KEY = 7_362_580_113_495_001
 
 # render_as_batch: SQLite cannot ALTER most things; batch mode rebuilds the table instead.
 migrate = Migrate(db=db, directory=str(MIGRATIONS), compare_type=True, render_as_batch=True)
+
+
+@event.listens_for(Engine, "connect")
+def sqlite_for_several_processes(connection, _record) -> None:
+    """The site's threads, its embedded job pool and `speechsearch worker` share one SQLite
+    file: write-ahead logging lets readers go on while a job writes its progress, and a writer
+    waits for its turn (30 s) instead of failing with "database is locked"."""
+    if isinstance(connection, sqlite3.Connection):
+        connection.execute("PRAGMA busy_timeout = 30000")
+        connection.execute("PRAGMA journal_mode = WAL")
 
 
 @migrate.configure
