@@ -123,3 +123,19 @@ def _group_of(pid: int) -> int | None:
         return os.getpgid(pid)
     except ProcessLookupError:
         return None
+
+
+def test_a_job_for_an_unreachable_broker_fails_with_the_reason_and_can_be_retried(
+        data_dir, tmp_path):
+    """Redis down: the job is kept, failed with what to do, not lost in a queue that is not."""
+    from search_app.jobs import retry
+
+    closed = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    app = site(data_dir, f"sqlite:///{tmp_path / 'jobs.db'}", BROKER_URL=closed)
+    with app.app_context():
+        enqueue([copy_fixture("en_nato.mp3", tmp_path / "media")])
+    job = jobs_by_name(app)["en_nato.mp3"]
+    assert job.state == "failed" and "could not reach the job broker" in job.error
+    with app.app_context():
+        retry(job.id)  # still unreachable: failed again, with the same advice
+    assert "start it, then retry" in jobs_by_name(app)["en_nato.mp3"].error
