@@ -255,13 +255,14 @@ def models(ctx: click.Context, data_dir: Path | None) -> None:
     click.echo(f"Whisper base (faster-whisper, CTranslate2): {path}")
 
 
-# The site's commands (serve, users, db, jobs, worker) live with the site.
-from search_app.commands import serve, users  # noqa: E402
+# The site's commands (serve, users, remove, db, jobs, worker) live with the site.
+from search_app.commands import remove, serve, users  # noqa: E402
 from search_app.db_commands import db  # noqa: E402
 from search_app.jobs.commands import enqueue_files, jobs, worker  # noqa: E402
 
 main.add_command(serve)
 main.add_command(users)
+main.add_command(remove)
 main.add_command(db)
 main.add_command(jobs)
 main.add_command(worker)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
+from translations_fr_archivists import ARCHIVISTS
 
 ROOT = Path(__file__).resolve().parents[1]
 FRENCH = {
@@ -255,6 +256,7 @@ FRENCH = {
     "Unsubscribe in one click": "Se désabonner en un clic",
     "Unsubscribe in one click:": "Se désabonner en un clic :",
 }
+FRENCH.update(ARCHIVISTS)
 
 
 def main() -> int:

@@ -20,14 +20,28 @@ def create_app(test_config: dict | None = None) -> Flask:
     settings = Settings.from_env(app.config["DATA_DIR"], str(app.config["LANGUAGES"]))
     app.extensions["archive"] = Archive(settings)
 
-    from . import account, api, auth, clips, downloads, errors, i18n, search, security, videos
+    from . import (
+        account,
+        api,
+        auth,
+        clips,
+        downloads,
+        errors,
+        i18n,
+        jobs_views,
+        search,
+        security,
+        uploads,
+        video_admin,
+        videos,
+    )
 
     i18n.init_app(app)
     schema.init_app(app, settings.data_dir)
     limiter = security.init_app(app, settings.data_dir)
     clips.set_max_concurrent(int(app.config["MAX_CONCURRENT_CLIPS"]))
     for blueprint in (errors.bp, search.bp, videos.bp, downloads.bp, api.bp, auth.bp,
-                      account.bp):
+                      account.bp, uploads.bp, video_admin.bp, jobs_views.bp):
         app.register_blueprint(blueprint)
     for endpoint, key in auth.LIMITS.items():
         app.view_functions[endpoint] = limiter.limit(app.config[key], methods=["POST"])(

@@ -1,12 +1,24 @@
-"""The site's commands of `speechsearch`: serve the site, manage accounts."""
+"""The site's commands of `speechsearch`: serve the site, manage accounts, remove a video."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
+from flask import Flask
 
 from indexer.cli_common import data_dir_option, settings_from
+from search_app.models import ROLES
+
+
+def app_for(ctx: click.Context, data_dir: Path | None) -> Flask:
+    """The site's app for a command: its database, its data dir (for the jobs and the index)."""
+    from search_app import create_app
+
+    settings = settings_from(ctx, data_dir)
+    return create_app({"DATA_DIR": str(settings.data_dir),
+                       "LANGUAGES": ",".join(settings.languages)})
 
 
 @click.command()
@@ -29,18 +41,20 @@ def serve(ctx: click.Context, host: str, port: int, threads: int,
     """
     import waitress
 
-    from search_app import create_app
+    from search_app.uploads import FORM_SLACK, MiB
 
-    settings = settings_from(ctx, data_dir)
-    app = create_app({"DATA_DIR": str(settings.data_dir),
-                      "LANGUAGES": ",".join(settings.languages)})
+    app = app_for(ctx, data_dir)
     workers = int(app.config["JOB_WORKERS"])
     if workers and not app.config.get("BROKER_URL"):
         from search_app.jobs.embedded import EmbeddedRunner
 
         EmbeddedRunner(app, workers).start()
-    click.echo(f"Serving {settings.data_dir} on http://{host}:{port}/ (Ctrl-C stops)")
-    waitress.serve(app, host=host, port=port, threads=threads, ident="speechsearch")
+    # Waitress refuses bodies over 1 GB by default: let uploads up to the site's own limit
+    # through (the app refuses anything larger, and large bodies anywhere but /upload).
+    body_limit = int(float(app.config["MAX_UPLOAD_MB"]) * MiB) + FORM_SLACK
+    click.echo(f"Serving {app.config['DATA_DIR']} on http://{host}:{port}/ (Ctrl-C stops)")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="speechsearch",
+                   max_request_body_size=max(body_limit, 1 << 30))
 
 
 @click.group()
@@ -61,12 +75,10 @@ def newsletter_export(ctx: click.Context, output: Path | None, data_dir: Path | 
     import csv
     import io
 
-    from search_app import create_app
     from search_app.codes import as_utc
     from search_app.models import User, db
 
-    settings = settings_from(ctx, data_dir)
-    app = create_app({"DATA_DIR": str(settings.data_dir)})
+    app = app_for(ctx, data_dir)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["email", "subscribed_since", "language"])
@@ -95,11 +107,119 @@ def newsletter_send(ctx: click.Context, subject: str, body_file: Path,
 
         speechsearch users newsletter-send --subject "New in the archive" --body issue.txt
     """
-    from search_app import create_app
     from search_app.account import send_newsletter_issue
 
-    settings = settings_from(ctx, data_dir)
-    app = create_app({"DATA_DIR": str(settings.data_dir)})
+    app = app_for(ctx, data_dir)
     with app.app_context():
         sent = send_newsletter_issue(subject, body_file.read_text(encoding="utf-8"))
     click.echo(f"sent to {sent} subscriber(s)")
+
+
+def read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True,
+                        confirmation_prompt="Repeat the password")
+
+
+@users.command("add")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), default="member", show_default=True,
+              help="archivist: may upload media, edit metadata, remove videos, see the jobs.")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from the first line of standard input instead of "
+                   "prompting for it twice.")
+@data_dir_option
+@click.pass_context
+def add_user(ctx: click.Context, email: str, role: str, password_stdin: bool,
+             data_dir: Path | None) -> None:
+    """Create an account, verified at once (no mailed code).
+
+        speechsearch users add desk@example.org --role archivist
+    """
+    from email_validator import EmailNotValidError, validate_email
+
+    from search_app.auth import find_user
+    from search_app.codes import now
+    from search_app.models import User, db
+    from search_app.passwords import broken_rules, hash_secret
+
+    try:
+        email = validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise click.BadParameter(str(exc), param_hint="EMAIL") from None
+    app = app_for(ctx, data_dir)
+    with app.app_context():
+        exists = find_user(email) is not None
+    if exists:  # said before the password is asked for
+        raise click.ClickException(f"an account with {email} already exists; change its role "
+                                   f"with: speechsearch users set-role {email} {role}")
+    password = read_password(password_stdin)
+    # Outside the app context: the rules are said in English, not in a request's language.
+    if broken := broken_rules(password):
+        raise click.ClickException(f"the password needs: {', '.join(broken)}")
+    with app.app_context():
+        moment = now()
+        db.session.add(User(email=email, password_hash=hash_secret(password), role=role,
+                            created_at=moment, verified_at=moment))
+        db.session.commit()
+    click.echo(f"created {email} ({role}), verified: it can log in now")
+
+
+@users.command("set-role")
+@click.argument("email")
+@click.argument("role", type=click.Choice(ROLES))
+@data_dir_option
+@click.pass_context
+def set_role(ctx: click.Context, email: str, role: str, data_dir: Path | None) -> None:
+    """Make an account an archivist, or a member again.
+
+        speechsearch users set-role desk@example.org archivist
+    """
+    from search_app.auth import find_user
+    from search_app.models import db
+
+    app = app_for(ctx, data_dir)
+    with app.app_context():
+        user = find_user(email)
+        if user is None:
+            raise click.ClickException(f"no account with the e-mail {email.strip().lower()}")
+        before, user.role = user.role, role
+        db.session.commit()
+        email = user.email
+    click.echo(f"{email} is now {'an' if role == 'archivist' else 'a'} {role}"
+               + (" (unchanged)" if before == role else f" (was {before})"))
+
+
+@click.command()
+@click.argument("video_id")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--force", is_flag=True,
+              help="Remove even while a job is working on the video (a job stuck as running "
+                   "after its worker died).")
+@data_dir_option
+@click.pass_context
+def remove(ctx: click.Context, video_id: str, yes: bool, force: bool,
+           data_dir: Path | None) -> None:
+    """Remove a video: its search index entries, transcript, jobs, and its media file if it is
+    stored inside the data dir (a file indexed from elsewhere is left in place).
+
+        speechsearch remove 4f1c2a9be0d3c817
+    """
+    from search_app.removal import RemovalError, remove_video
+
+    app = app_for(ctx, data_dir)
+    if not yes:
+        click.confirm(f"Remove video {video_id} from the archive?", abort=True)
+    with app.app_context():
+        try:
+            removal = remove_video(app.extensions["archive"].settings, video_id, force=force)
+        except RemovalError as exc:
+            raise click.ClickException(f"nothing removed: {exc}") from None
+    click.echo(f"removed {video_id} {removal.title!r}: {removal.segments} index entries, "
+               f"transcript {'deleted' if removal.transcript else 'none'}, "
+               f"{removal.jobs} job(s)")
+    for path in removal.media_removed:
+        click.echo(f"deleted media file {path}")
+    for path in removal.media_kept:
+        click.echo(f"kept {path}: it is outside the data dir")

@@ -1,0 +1,66 @@
+"""The jobs page for archivists: each indexing job's progress, live, and a retry for failures.
+
+The rows are rendered by one template, for the page and for `/jobs.json` (which the page polls
+every 2 s): the live update shows exactly what a reload would, in the UI language.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from .archivist import archivist_required
+from .forms import EmptyForm
+
+bp = Blueprint("jobs_views", __name__)
+STATES = {
+    "queued": _l("Queued"),
+    "running": _l("Transcribing"),
+    "transcribed": _l("Indexing"),
+    "done": _l("Done"),
+    "failed": _l("Failed"),
+}
+ACTIVE = ("queued", "running", "transcribed")
+
+
+def views() -> list[dict]:
+    from .jobs import job_view, recent_jobs  # the jobs core loads on first use
+
+    return [job_view(job) for job in recent_jobs()]
+
+
+def rows(jobs: list[dict]) -> str:
+    return render_template("jobs_rows.html", jobs=jobs, states=STATES)
+
+
+@bp.route("/jobs")
+@archivist_required
+def page():
+    jobs = views()
+    return render_template("jobs.html", jobs=jobs, rows=rows(jobs))
+
+
+@bp.route("/jobs.json")
+@archivist_required
+def data():
+    jobs = views()
+    counts = {state: sum(1 for job in jobs if job["state"] == state) for state in STATES}
+    return jsonify(jobs=jobs, counts=counts,
+                   active=sum(counts[state] for state in ACTIVE), rows=rows(jobs))
+
+
+@bp.route("/jobs/<int:job_id>/retry", methods=["POST"])
+@archivist_required
+def retry(job_id: int):
+    from .jobs import JobError
+    from .jobs import retry as retry_job
+
+    if EmptyForm().validate_on_submit():
+        try:
+            job = retry_job(job_id)
+        except JobError as exc:
+            flash(str(exc))
+        else:
+            flash(_("Job %(id)d (%(name)s) is queued again.", id=job.id, name=job.name))
+    return redirect(url_for("jobs_views.page"))

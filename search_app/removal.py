@@ -1,0 +1,103 @@
+"""Removing a video from the archive: its index entries, transcript, media and jobs.
+
+One function for the site and for `speechsearch remove`. The order keeps the archive
+consistent at every step: the index first (a search never finds a video whose transcript is
+gone; a failure there changes nothing), then the transcript, then the media, then the jobs. A
+media file is deleted only if it lives inside the data dir: a file indexed from elsewhere
+belongs to its owner.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask_babel import gettext as _
+
+from indexer.config import Settings
+from indexer.search_index import is_indexed, remove_from_index
+from indexer.store import TranscriptNotFound, is_video_id, load_transcript, transcript_path
+
+from .models import Job, db
+
+logger = logging.getLogger(__name__)
+# A job in these states is being worked on: removing under it would let it index the video
+# again when it ends.
+IN_FLIGHT = ("running", "transcribed")
+
+
+class RemovalError(Exception):
+    """Nothing was removed; str() says why, in the UI language (English on the CLI)."""
+
+
+@dataclass
+class Removal:
+    video_id: str
+    title: str = ""
+    segments: int = 0  # index entries removed
+    transcript: bool = False  # a transcript file was removed
+    media_removed: list[Path] = field(default_factory=list)
+    media_kept: list[Path] = field(default_factory=list)  # outside the data dir: left alone
+    jobs: int = 0
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    # resolve(): a symlink in the data dir pointing elsewhere is not the data dir's file.
+    return path.resolve().is_relative_to(folder.resolve())
+
+
+def remove_video(settings: Settings, video_id: str, *, force: bool = False) -> Removal:
+    """Remove everything the archive holds of `video_id` (an app context is needed).
+
+    Raises RemovalError, having removed nothing, for an unknown id or while a job works on
+    the video (unless `force`).
+    """
+    # Loads the indexing pipeline on first use; the same lock as the jobs' index commits, so
+    # that no batch of transcribed jobs is committed in the middle of a removal.
+    from .jobs.runner import index_writer_lock
+
+    if not is_video_id(video_id):
+        raise RemovalError(_("%(id)s is not a video id (16 hexadecimal digits)",
+                             id=video_id[:40]))
+    with index_writer_lock(settings.data_dir):
+        db.session.expire_all()  # job states as they are now, under the lock
+        return _remove(settings, video_id, force)
+
+
+def _remove(settings: Settings, video_id: str, force: bool) -> Removal:
+    jobs = db.session.execute(db.select(Job).where(Job.video_id == video_id)).scalars().all()
+    busy = [job for job in jobs if job.state in IN_FLIGHT]
+    if busy and not force:
+        raise RemovalError(_("job %(job)d is working on this video right now; remove it once "
+                             "the job has ended", job=busy[0].id))
+    try:
+        transcript = load_transcript(settings.transcripts_dir, video_id)
+    except TranscriptNotFound:
+        transcript = None
+    removal = Removal(video_id, title=transcript.metadata.title if transcript else "")
+    if is_indexed(settings.index_dir, video_id):
+        # Waits for Whoosh's writer lock too (an indexing command may hold it).
+        removal.segments = remove_from_index(settings.index_dir, video_id)
+    if transcript is None and not jobs and not removal.segments:
+        raise RemovalError(_("no video with id %(id)s in the archive", id=video_id))
+    if transcript is not None:
+        transcript_path(settings.transcripts_dir, video_id).unlink(missing_ok=True)
+        removal.transcript = True
+    media = {Path(path) for path in
+             [transcript.media.path if transcript else None, *(job.path for job in jobs)]
+             if path}
+    for path in sorted(media):
+        if not _inside(path, settings.data_dir):
+            removal.media_kept.append(path)
+        elif path.is_file():
+            path.unlink()
+            removal.media_removed.append(path)
+    for job in jobs:
+        db.session.delete(job)
+    db.session.commit()
+    removal.jobs = len(jobs)
+    logger.info("removed video %s: %d index entries, transcript %s, media %s, %d job(s)",
+                video_id, removal.segments, removal.transcript,
+                [str(p) for p in removal.media_removed] or "none", removal.jobs)
+    return removal
