@@ -211,11 +211,11 @@ def remove(ctx: click.Context, video_id: str, yes: bool, force: bool,
     app = app_for(ctx, data_dir)
     if not yes:
         click.confirm(f"Remove video {video_id} from the archive?", abort=True)
-    with app.app_context():
-        try:
+    try:
+        with app.app_context():
             removal = remove_video(app.extensions["archive"].settings, video_id, force=force)
-        except RemovalError as exc:
-            raise click.ClickException(f"nothing removed: {exc}") from None
+    except RemovalError as exc:  # said outside the app context: in English
+        raise click.ClickException(f"nothing removed: {exc}") from None
     click.echo(f"removed {video_id} {removal.title!r}: {removal.segments} index entries, "
                f"transcript {'deleted' if removal.transcript else 'none'}, "
                f"{removal.jobs} job(s)")

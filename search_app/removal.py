@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from indexer.config import Settings
 from indexer.search_index import is_indexed, remove_from_index
@@ -28,7 +28,8 @@ IN_FLIGHT = ("running", "transcribed")
 
 
 class RemovalError(Exception):
-    """Nothing was removed; str() says why, in the UI language (English on the CLI)."""
+    """Nothing was removed; str() says why: in the UI language during a request, else English
+    (the message is translated when it is shown, hence lazy)."""
 
 
 @dataclass
@@ -58,7 +59,7 @@ def remove_video(settings: Settings, video_id: str, *, force: bool = False) -> R
     from .jobs.runner import index_writer_lock
 
     if not is_video_id(video_id):
-        raise RemovalError(_("%(id)s is not a video id (16 hexadecimal digits)",
+        raise RemovalError(_l("%(id)s is not a video id (16 hexadecimal digits)",
                              id=video_id[:40]))
     with index_writer_lock(settings.data_dir):
         db.session.expire_all()  # job states as they are now, under the lock
@@ -69,7 +70,7 @@ def _remove(settings: Settings, video_id: str, force: bool) -> Removal:
     jobs = db.session.execute(db.select(Job).where(Job.video_id == video_id)).scalars().all()
     busy = [job for job in jobs if job.state in IN_FLIGHT]
     if busy and not force:
-        raise RemovalError(_("job %(job)d is working on this video right now; remove it once "
+        raise RemovalError(_l("job %(job)d is working on this video right now; remove it once "
                              "the job has ended", job=busy[0].id))
     try:
         transcript = load_transcript(settings.transcripts_dir, video_id)
@@ -80,7 +81,7 @@ def _remove(settings: Settings, video_id: str, force: bool) -> Removal:
         # Waits for Whoosh's writer lock too (an indexing command may hold it).
         removal.segments = remove_from_index(settings.index_dir, video_id)
     if transcript is None and not jobs and not removal.segments:
-        raise RemovalError(_("no video with id %(id)s in the archive", id=video_id))
+        raise RemovalError(_l("no video with id %(id)s in the archive", id=video_id))
     if transcript is not None:
         transcript_path(settings.transcripts_dir, video_id).unlink(missing_ok=True)
         removal.transcript = True
