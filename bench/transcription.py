@@ -22,19 +22,20 @@ OPENAI = Config("openai-whisper engine (pipeline)", engine="openai-whisper")
 READING = """
 How it is measured: each configuration runs in its own child process, one after the other,
 models loaded and warmed up on a short clip first. "Pipeline" is `speechsearch index --force`
-on each file: decode, Silero VAD chunks cut at 1.5 s pauses, Whisper's language ID per chunk,
-transcription of each chunk in its language with the gazetteer prompt and word timestamps,
-langdetect per segment, spaCy entities, transcript saved, Whoosh index updated. "Bare
-faster-whisper" is `WhisperModel.transcribe(vad_filter=True, word_timestamps=True)` on the
-decoded file, one language for the whole file: faster-whisper as its README shows it, the
-reference for our overhead. Beam 5 and int8 everywhere; openai-whisper runs the same weights
-in float32 PyTorch. Peak memory is the child's maximum resident set size.
+on each file: decode, Silero VAD chunks cut at 1.5 s pauses, consecutive chunks packed into
+windows of at most 30 s, Whisper's language ID per chunk, transcription of each window (or of
+each same-language run of it) with the gazetteer prompt and word timestamps, langdetect per
+segment, spaCy entities, transcript saved, Whoosh index updated. "Bare faster-whisper" is
+`WhisperModel.transcribe(vad_filter=True, word_timestamps=True)` on the decoded file, one
+language for the whole file: faster-whisper as its README shows it, the reference for our
+overhead. Beam 5 and int8 everywhere; openai-whisper runs the same weights in float32
+PyTorch. Peak memory is the child's maximum resident set size.
 
-Where the pipeline's time goes: the "language" stage is mostly one encoder pass over the
-chunk's first 30 s window. Transcription reuses that encoder output (`indexer/engines/
-faster.py` hands it over through a one-entry cache) so the language ID costs the small
-language-token step only; before that change the per-chunk language ID cost 13-16 % against
-bare faster-whisper, one extra encoder pass per chunk.
+Where the pipeline's time goes: the "language" stage is mostly one encoder pass per window;
+transcription reuses it (`indexer/engines/faster.py`, a one-entry cache), and each chunk's
+language is read from its own frames of that pass. Before windows, every short chunk paid a
+full 30 s encoder pass and decoded alone, and radio-like files (en_apollo11) cost 3x bare
+faster-whisper: docs/transcription-design.md.
 """
 
 

@@ -61,7 +61,8 @@ def collapse_loops(words: list[Word]) -> list[Word]:
     return kept
 
 
-def _text_of(words: list[Word]) -> str:
+def text_of(words: list[Word]) -> str:
+    """The text that `words` spell (Whisper words carry their leading space)."""
     return "".join(w.word for w in words).strip()
 
 
@@ -73,7 +74,7 @@ def clean_segments(segments: list[Segment]) -> list[Segment]:
             words = collapse_loops(segment.words)
             if len(words) != len(segment.words):
                 segment.words = words
-                segment.text = _text_of(words)
+                segment.text = text_of(words)
                 segment.end = words[-1].end if words else segment.end
         key = _norm(segment.text)
         if not key or key in _STOCK:

@@ -1,21 +1,24 @@
-"""Transcribe a whole file chunk by chunk, each chunk in its own language.
+"""Transcribe a whole file window by window, each chunk in its own language.
 
-decode -> chunking (VAD) -> per chunk: audio language ID, engine transcription with a prompt
-biased toward the archive's names, hallucination clean-up, per-segment language.
+decode -> chunking (VAD chunks, packed into windows of at most 30 s) -> per window: audio
+language ID of each chunk, engine transcription of each run of same-language chunks with a
+prompt biased toward the archive's names, hallucination clean-up, times mapped back to the
+file, per-segment language. Why windows: docs/transcription-design.md.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .chunking import ChunkingOptions, speech_chunks
+from .chunking import ChunkingOptions, Window, pack_chunks, speech_chunks
 from .engines import Engine
-from .hallucination import clean_segments
+from .hallucination import clean_segments, text_of
 from .language import best, label_segment, restrict
-from .records import Segment
+from .records import Segment, Word
 from .timing import StageClock
 
 logger = logging.getLogger(__name__)
@@ -45,42 +48,84 @@ def transcribe_audio(
     `clock`, if given, accumulates the time of the vad, language and transcription stages.
     """
     clock = clock or StageClock()
+    chunking = chunking or ChunkingOptions()
     with clock.stage("vad"):
-        chunks = speech_chunks(audio, chunking)
-    if not chunks:
+        windows = pack_chunks(speech_chunks(audio, chunking), chunking.max_chunk)
+    if not windows:
         raise NoSpeechError("only silence or noise: no speech found")
     prompts = prompts or {}
     segments: list[Segment] = []
-    for chunk in chunks:
-        samples = chunk.samples(audio)
+    for window in windows:
+        samples = window.samples(audio)
         if language:
-            audio_probs = {code: float(code == language) for code in {language, *languages}}
+            forced = {code: float(code == language) for code in {language, *languages}}
+            chunk_probs = [forced] * len(window.chunks)
         else:
             with clock.stage("language"):
-                audio_probs = restrict(engine.detect_language(samples), languages)
-        chunk_language, probability = best(audio_probs)
-        logger.debug("chunk %.1f-%.1f s: %s (%.2f)", chunk.start, chunk.end,
-                     chunk_language, probability)
-        with clock.stage("transcription"):
-            found = clean_segments(engine.transcribe(samples, chunk_language,
-                                                     prompts.get(chunk_language)))
-        with clock.stage("language"):
-            for segment in found:
-                _shift(segment, chunk.start)
-                if language:
-                    segment.language, segment.language_probability = language, 1.0
-                else:
-                    label_segment(segment, audio_probs, languages)
-        segments.extend(found)
-        if progress is not None:
-            progress(chunk.end)
+                chunk_probs = [restrict(probs, languages)
+                               for probs in engine.detect_languages(samples, window.spans)]
+        labels = [best(probs)[0] for probs in chunk_probs]
+        for chunk, probs in zip(window.chunks, chunk_probs):
+            logger.debug("chunk %.1f-%.1f s: %s (%.2f)", chunk.start, chunk.end, *best(probs))
+        # A window is transcribed whole when its chunks agree (the encoder pass of the
+        # language ID is reused); at a language switch, each run is its own, shorter window.
+        position = 0
+        for run_language, run in itertools.groupby(labels):
+            indices = list(range(position, position + len(list(run))))
+            position += len(indices)
+            part = window if len(indices) == len(labels) else window.select(indices)
+            part_samples = samples if part is window else part.samples(audio)
+            with clock.stage("transcription"):
+                found = clean_segments(engine.transcribe(part_samples, run_language,
+                                                         prompts.get(run_language)))
+            with clock.stage("language"):
+                for segment, index in to_file_times(found, part):
+                    if language:
+                        segment.language, segment.language_probability = language, 1.0
+                    else:
+                        label_segment(segment, chunk_probs[indices[index]], languages)
+                    segments.append(segment)
+            if progress is not None:
+                progress(part.chunks[-1].end)
     return segments
 
 
-def _shift(segment: Segment, offset: float) -> None:
-    segment.start = round(segment.start + offset, 3)
-    segment.end = round(segment.end + offset, 3)
-    for word in segment.words:
-        word.start = round(word.start + offset, 3)
-        word.end = round(word.end + offset, 3)
-        word.probability = round(word.probability, 4)
+def to_file_times(segments: list[Segment], window: Window) -> list[tuple[Segment, int]]:
+    """Segments with times in the file, each with the index of its chunk in `window`.
+
+    A segment whose words fall in two chunks is split between them: packed, the chunks are
+    half a second apart, in the file they may be a minute apart.
+    """
+    placed: list[tuple[Segment, int]] = []
+    for segment in segments:
+        if not segment.words:
+            index = window.chunk_at((segment.start + segment.end) / 2)
+            placed.append((_moved(segment, segment.start, segment.end, [], window, index),
+                           index))
+            continue
+        by_chunk = itertools.groupby(segment.words,
+                                     key=lambda w: window.chunk_at((w.start + w.end) / 2))
+        groups = [(index, list(words)) for index, words in by_chunk]
+        if len(groups) == 1:
+            index, words = groups[0]
+            placed.append((_moved(segment, segment.start, segment.end, words, window, index),
+                           index))
+            continue
+        for index, words in groups:
+            part = Segment(start=0, end=0, text=text_of(words), words=words,
+                           avg_logprob=segment.avg_logprob,
+                           no_speech_prob=segment.no_speech_prob)
+            placed.append((_moved(part, words[0].start, words[-1].end, words, window, index),
+                           index))
+    return placed
+
+
+def _moved(segment: Segment, start: float, end: float, words: list[Word], window: Window,
+           index: int) -> Segment:
+    def file_time(t: float) -> float:
+        return round(window.file_time(t, index), 3)
+
+    segment.start, segment.end = file_time(start), file_time(end)
+    segment.words = [Word(file_time(w.start), file_time(w.end), w.word, round(w.probability, 4))
+                     for w in words]
+    return segment

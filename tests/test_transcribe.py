@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import FIXTURES, copy_fixture
 
@@ -49,7 +50,7 @@ def test_mixed_file_gets_each_part_in_its_own_language(engine) -> None:
 
 
 def test_language_id_encoder_pass_is_reused_for_transcription(engine) -> None:
-    # The chunk's first window is encoded once for both the language ID and the decoding,
+    # The window is encoded once for both the language ID and the decoding,
     # and the text is what Whisper hears without the reuse (same encoder output, same words).
     audio = load_audio(FIXTURES / "fr_otan.flac")
     calls, reuses = engine.encoder_calls, engine.encoder_reuses
@@ -63,6 +64,25 @@ def test_language_id_encoder_pass_is_reused_for_transcription(engine) -> None:
     assert [s.text for s in fresh] == [s.text.strip() for s in plain]
     assert max(probs, key=probs.get) == "fr" and abs(sum(probs.values()) - 1) < 0.05
     assert "terrorisme" in text_of(segments)
+
+
+def test_short_chunks_share_one_encoder_pass_and_keep_their_file_times(engine) -> None:
+    # Two 7 s chunks 12 s apart: one packed window, encoded once for the language ID and the
+    # decoding, and every word back at its place in the file, none in the silence.
+    nato = load_audio(FIXTURES / "en_nato.mp3")
+    second = len(nato) / 16000 + 12.0
+    audio = np.concatenate([nato, np.zeros(12 * 16000, dtype=np.float32), nato])
+    calls = engine.encoder_calls
+    segments = transcribe_audio(engine, audio, LANGS)
+    assert engine.encoder_calls - calls == 1
+    assert {s.language for s in segments} == {"en"}
+    first_half = [s for s in segments if s.end <= second]
+    second_half = [s for s in segments if s.start >= second]
+    assert len(first_half) + len(second_half) == len(segments)  # no segment spans the pause
+    assert "afghanistan" in text_of(first_half) and "afghanistan" in text_of(second_half)
+    words = [w for s in segments for w in s.words]
+    assert not [w for w in words if len(nato) / 16000 + 0.3 < w.start < second - 0.3]
+    assert [w.start for w in words] == sorted(w.start for w in words)
 
 
 def test_forced_language_labels_every_segment(engine) -> None:

@@ -1,11 +1,14 @@
-"""The engine interface: detect the spoken language of a chunk, then transcribe it.
+"""The engine interface: detect the spoken language of each chunk of a window, then
+transcribe the window (or the part of it in one language).
 
-Engines see one speech chunk at a time (at most 30 s, cut at pauses by `indexer.chunking`), so
-a file that switches between French and English gets each part in its own language.
+Engines see one window at a time: consecutive speech chunks (cut at pauses by
+`indexer.chunking`) packed into at most 30 s. Each chunk gets its own language, so a file
+that switches between French and English gets each part in its own language.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -35,6 +38,11 @@ class Engine(Protocol):
 
     def detect_language(self, audio: np.ndarray) -> dict[str, float]:
         """Probability of each language code for 16 kHz mono audio."""
+
+    def detect_languages(self, audio: np.ndarray,
+                         spans: Sequence[tuple[float, float]]) -> list[dict[str, float]]:
+        """Probability of each language code for each (start, end) span of `audio`, seconds;
+        `audio` is at most 30 s."""
 
     def transcribe(self, audio: np.ndarray, language: str, prompt: str | None) -> list[Segment]:
         """Segments with word timings, relative to the start of `audio`."""

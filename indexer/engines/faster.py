@@ -1,23 +1,42 @@
 """faster-whisper (CTranslate2): the default engine, int8 on CPU.
 
-The pipeline asks each chunk's language, then transcribes the chunk in it. Both need the
-encoder's output for the chunk's first 30 s window, the most expensive step of the model
-after the decoder. `detect_language` computes that window exactly as
-`WhisperModel.generate_segments` will slice it and keeps the output; `transcribe` then finds
-it in a one-entry cache instead of encoding the same window again (docs/benchmarks.md).
+The pipeline asks the language of each chunk of a window (consecutive chunks packed into at
+most 30 s), then transcribes the window. Both need the encoder's output for the window, the
+most expensive step of the model after the decoder. `detect_languages` computes that window
+exactly as `WhisperModel.generate_segments` will slice it and keeps the output; `transcribe`
+then finds it in a one-entry cache instead of encoding the same window again.
+
+Each chunk's language is read from its own frames of that one encoder output (50 frames a
+second): the decoder's language step cross-attends to those frames only. On the corpus and
+the bilingual fixture this gives the same language as encoding each chunk alone
+(docs/transcription-design.md), for one small decoder step per chunk instead of an encoder
+pass.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import os
+from collections.abc import Iterator, Sequence
 
+import ctranslate2
 import numpy as np
 from faster_whisper.audio import pad_or_trim
 
+from ..decode import SAMPLE_RATE
 from ..models import ModelRef
 from ..records import Segment, Word
 from .base import EngineError, EngineOptions
+
+WINDOW_SECONDS = 30.0  # Whisper's encoder window
+# Whisper's temperature fallback: decode again, sampling hotter, while the text loops
+# (compression ratio) or the model is unsure (mean log probability), unless it is silence.
+FALLBACK = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+PROMPTED = (0.0,)  # with a prompt: one greedy try, then the fallback without the prompt
+COMPRESSION_RATIO_THRESHOLD = 2.4
+LOG_PROB_THRESHOLD = -1.0
+NO_SPEECH_THRESHOLD = 0.6
 
 logger = logging.getLogger(__name__)
 
@@ -47,34 +66,54 @@ class FasterWhisperEngine:
     def _encode(self, features: np.ndarray):
         last = self._last_encoded
         if last is not None and np.array_equal(last[0], features):
-            self._last_encoded = None  # one reuse per detection: never holds memory longer
-            self.encoder_reuses += 1
+            self.encoder_reuses += 1  # transcribe() drops the entry when it is done
             return last[1]
         self.encoder_calls += 1
         return self._encode_uncached(features)
 
     def detect_language(self, audio: np.ndarray) -> dict[str, float]:
+        return self.detect_languages(audio, [(0.0, len(audio) / SAMPLE_RATE)])[0]
+
+    def detect_languages(self, audio: np.ndarray,
+                         spans: Sequence[tuple[float, float]]) -> list[dict[str, float]]:
         extractor = self.model.feature_extractor
         features = extractor(audio)  # the call transcribe() makes, so the arrays are equal
         # generate_segments' first window: all frames but the last, padded to 30 s.
         window = pad_or_trim(features[:, : min(extractor.nb_max_frames, features.shape[-1] - 1)])
         encoder_output = self._encode(window)
         self._last_encoded = (window, encoder_output)
+        if len(spans) == 1:  # the whole window: what faster-whisper itself would ask
+            return [self._languages(encoder_output)]
+        frames = np.asarray(encoder_output)
+        rate = frames.shape[1] / WINDOW_SECONDS
+        memories = [frames[:, int(start * rate):max(int(start * rate) + 1,
+                                                    math.ceil(end * rate))]
+                    for start, end in spans]
+        return [self._languages(ctranslate2.StorageView.from_array(np.ascontiguousarray(m)))
+                for m in memories]
+
+    def _languages(self, encoder_output) -> dict[str, float]:
         results = self.model.model.detect_language(encoder_output)[0]
         return {token[2:-2]: probability for token, probability in results}
 
     def transcribe(self, audio: np.ndarray, language: str, prompt: str | None) -> list[Segment]:
-        segments, _ = self.model.transcribe(
-            audio,
-            language=language,
-            beam_size=self.options.beam_size,
-            word_timestamps=True,
-            # Each chunk stands alone: carrying text across chunks is what feeds loops.
-            condition_on_previous_text=False,
-            initial_prompt=prompt,
-            vad_filter=False,  # chunks are already speech (indexer.chunking)
-            hallucination_silence_threshold=2.0,
-        )
+        try:
+            if prompt:
+                segments = []
+                for segment in self._decode(audio, language, prompt, PROMPTED):
+                    if _degenerate(segment):
+                        # The prompt is only a bias toward the archive's names. When the
+                        # prompted decoding loops or is unsure, the prompt is the first suspect
+                        # (radio noise made it loop): stop there, before the next window, and
+                        # retry without it ahead of Whisper's costly sampling fallback.
+                        logger.debug("prompted decoding failed its checks; again without it")
+                        segments = list(self._decode(audio, language, None, FALLBACK))
+                        break
+                    segments.append(segment)
+            else:
+                segments = list(self._decode(audio, language, None, FALLBACK))
+        finally:
+            self._last_encoded = None  # the language ID's encoder output is used up
         return [
             Segment(
                 start=s.start,
@@ -86,3 +125,32 @@ class FasterWhisperEngine:
             )
             for s in segments
         ]
+
+
+    def _decode(self, audio: np.ndarray, language: str, prompt: str | None,
+                temperatures: tuple[float, ...]) -> Iterator:
+        """faster-whisper's segments, lazily: each 30 s window is decoded when reached."""
+        segments, _ = self.model.transcribe(
+            audio,
+            language=language,
+            beam_size=self.options.beam_size,
+            word_timestamps=True,
+            # Each window stands alone: carrying text across windows is what feeds loops.
+            condition_on_previous_text=False,
+            initial_prompt=prompt,
+            vad_filter=False,  # windows are already speech (indexer.chunking)
+            hallucination_silence_threshold=2.0,
+            temperature=list(temperatures),
+            compression_ratio_threshold=COMPRESSION_RATIO_THRESHOLD,
+            log_prob_threshold=LOG_PROB_THRESHOLD,
+            no_speech_threshold=NO_SPEECH_THRESHOLD,
+        )
+        return segments
+
+
+def _degenerate(segment) -> bool:
+    """faster-whisper's own test for decoding again at a higher temperature."""
+    if segment.compression_ratio > COMPRESSION_RATIO_THRESHOLD:
+        return True
+    return (segment.avg_logprob < LOG_PROB_THRESHOLD
+            and segment.no_speech_prob <= NO_SPEECH_THRESHOLD)

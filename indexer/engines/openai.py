@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from ..decode import SAMPLE_RATE
 from ..models import ModelRef
 from ..records import Segment, Word
 from .base import EngineError, EngineOptions
@@ -58,6 +60,12 @@ class OpenAIWhisperEngine:
         with self._torch.inference_mode():
             _, probabilities = self.model.detect_language(mel)
         return dict(probabilities)
+
+    def detect_languages(self, audio: np.ndarray,
+                         spans: Sequence[tuple[float, float]]) -> list[dict[str, float]]:
+        # Each span encoded on its own: exact, and this engine is the slow reference anyway.
+        return [self.detect_language(audio[int(start * SAMPLE_RATE):int(end * SAMPLE_RATE)])
+                for start, end in spans]
 
     def transcribe(self, audio: np.ndarray, language: str, prompt: str | None) -> list[Segment]:
         beam = self.options.beam_size
