@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
+import subprocess
 import threading
 from pathlib import Path
 
@@ -29,6 +31,7 @@ from search_app.jobs import JobError, enqueue, job_view, retry
 from search_app.jobs.embedded import EmbeddedRunner
 from search_app.jobs.queue import now
 from search_app.jobs.runner import commit_pending, make_indexer
+from search_app.jobs.runner import reap as reap_stale
 from search_app.models import Job, db
 
 
@@ -129,6 +132,37 @@ def test_two_jobs_finishing_together_are_both_indexed_once(data_dir, database_ur
         db.session.commit()
         assert commit_pending(make_indexer(app)) == 1
     assert documents_per_video(data_dir / "index") == expected
+
+
+def test_reaping_commits_a_transcript_whose_worker_died_before_the_index(
+        data_dir, database_url, indexed):
+    """A worker killed between saving its transcript and the index commit leaves its job
+    transcribed; any worker's reaper commits it, and requeues a running job whose process is
+    gone."""
+    source = indexed.settings.transcripts_dir
+    shutil.copytree(source, data_dir / "transcripts")
+    video_id = sorted(p.stem for p in source.glob("*.json"))[0]
+    app = site(data_dir, database_url)
+    with app.app_context():
+        db.session.add(Job(video_id=video_id, path="/nowhere/a.mp4", name="left.mp4",
+                           state="transcribed", meta={}, created_at=now()))
+        orphan = Job(video_id="0" * 16, path="/nowhere/b.mp4", name="orphan.mp4",
+                     state="running", meta={}, created_at=now(), heartbeat_at=now(),
+                     worker=f"{socket.gethostname()}:{_dead_pid()}:0000")
+        db.session.add(orphan)
+        db.session.commit()
+        assert reap_stale(make_indexer(app)) == [orphan.id]
+    jobs = jobs_by_name(app)
+    assert jobs["left.mp4"].state == "done" and jobs["orphan.mp4"].state == "queued"
+    assert documents_per_video(data_dir / "index") == {
+        video_id: len(load_transcript(source, video_id).segments)}
+
+
+def _dead_pid() -> int:
+    """The pid of a process that has ended (and been waited for)."""
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return process.pid
 
 
 def test_embedded_queue_survives_a_restart_mid_job(data_dir, database_url, ffmpeg, tmp_path):

@@ -156,7 +156,7 @@ def _celery_worker(app: Flask, concurrency: int) -> None:
     import socket
 
     from .celery_app import QUEUE, celery_for, prepare_worker_processes
-    from .runner import reap
+    from .runner import make_indexer, reap
 
     prepare_worker_processes(app, concurrency)
     celery = celery_for(app)
@@ -164,11 +164,14 @@ def _celery_worker(app: Flask, concurrency: int) -> None:
 
     def reaper() -> None:
         # Jobs of a worker that died (SIGKILL, a lost machine) go back to the queue as soon as
-        # its heartbeat is stale, rather than when Redis's visibility timeout runs out.
+        # its heartbeat is stale, rather than when Redis's visibility timeout runs out; a job
+        # left transcribed by a worker that died before its index commit is committed here
+        # (the indexer is only used for its settings and gazetteer: no model is loaded).
         with app.app_context():
+            indexer = make_indexer(app)
             while not stop.wait(min(10.0, float(app.config["JOB_STALE_SECONDS"]) / 2)):
                 try:
-                    reap()
+                    reap(indexer)
                 except Exception:  # the database may be briefly away: try at the next round
                     logger.exception("reaping stale jobs failed")
 
