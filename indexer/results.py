@@ -44,13 +44,17 @@ class SearchResults:
     page: int = 1
     per_page: int = 20
     facets: dict[str, dict[str, int]] = field(default_factory=dict)  # name -> value -> count
+    # More segments match than were counted: `total` is a lower bound, and the facets count
+    # the first `total` matches only (large archives; see search_index/counting.py).
+    total_is_lower_bound: bool = False
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
 
     def to_dict(self) -> dict:
-        data = {"query": self.query, "total": self.total, "page": self.page,
+        data = {"query": self.query, "total": self.total,
+                "total_is_lower_bound": self.total_is_lower_bound, "page": self.page,
                 "per_page": self.per_page, "hits": [h.to_dict() for h in self.hits]}
         if self.facets:
             data["facets"] = self.facets

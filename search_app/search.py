@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import Blueprint, current_app, g, render_template, request, url_for
+from flask_babel import format_decimal
 
 from indexer.results import Hit, QuerySyntaxError
 
@@ -72,5 +73,6 @@ def index():
     if not results.total:
         context["suggestion"] = archive.searcher.suggestion(params.q)
     context["entity_name"] = lambda entity_id: archive.entity_name(entity_id, g.ui_lang)
-    context.update(page_url=page_url, facet_url=facet_url)
+    # "More than 10,000": the total is a lower bound on large archives (SearchResults).
+    context.update(page_url=page_url, facet_url=facet_url, number=format_decimal)
     return render_template("search.html", **context)

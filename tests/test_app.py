@@ -97,6 +97,27 @@ def test_pagination(client) -> None:
     assert api["page"] == 2 and len(api["hits"]) == 1 and api["pages"] == api["total"]
 
 
+def test_a_total_beyond_the_count_bound_says_more_than(app, client) -> None:
+    from indexer.search_index.counting import TOTAL_BOUND
+
+    exact = client.get("/api/search?q=afghanistan").json
+    assert exact["total_is_lower_bound"] is False and exact["total"] >= 2
+    searcher = app.extensions["archive"].searcher
+    searcher.count_bound = 1  # what 10,000 is on a large archive
+    try:
+        api = client.get("/api/search?q=afghanistan").json
+        english = client.get("/search?q=afghanistan&ui=en").text
+        french = client.get("/search?q=afghanistan&ui=fr").text
+    finally:
+        searcher.count_bound = TOTAL_BOUND
+    assert api["total"] == 1 and api["total_is_lower_bound"] is True
+    assert len(api["hits"]) == exact["total"]  # the ranking is not bounded, only the count
+    assert sum(api["facets"]["language"].values()) == 1  # over the first match only
+    assert "More than 1 passages found" in english
+    assert "Counted in the first 1 matches" in english
+    assert "Plus de 1 passages trouvés" in french
+
+
 def test_player_page(client) -> None:
     video_id = video_id_of(client, "fr otan")
     page = client.get(f"/videos/{video_id}?ui=en").text

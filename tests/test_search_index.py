@@ -217,7 +217,7 @@ def test_an_index_without_pairs_keeps_exact_phrases(tmp_path: Path, gazetteer: G
 
 def test_facet_counts_stay_right_across_queries_and_commits(tmp_path: Path,
                                                             gazetteer: Gazetteer) -> None:
-    # The per-document entity lists are kept between queries (_KeptOverlappingCategorizer):
+    # The per-document facet values are kept between queries (counting._columns):
     # the same searcher must give the same counts for another query, and a commit must
     # bring the new video's entities in.
     from indexer.search_index import SegmentSearcher
@@ -234,7 +234,7 @@ def test_facet_counts_stay_right_across_queries_and_commits(tmp_path: Path,
     assert nato.facets["entity"]["org:nato"] == 1 and "country:af" not in nato.facets["entity"]
     assert searcher.search("coopération", facets=True).facets == first.facets
     leaves = [leaf for leaf, _ in searcher._searcher().leaf_searchers()]
-    assert all(("overlapping-lists", "entities") in leaf._field_caches for leaf in leaves)
+    assert all(("facet-column", "entities") in leaf._field_caches for leaf in leaves)
 
     add_to_index(path, transcript("bbbbbbbbbbbbbbbb", EN, "en", tagger, date="2010-01-02"),
                  gazetteer)
@@ -348,3 +348,22 @@ def test_an_index_that_stems_accented_words_keeps_reading_text(
     searcher = SegmentSearcher(path, gazetteer)
     assert searcher.search("securite").total == 1
     assert not searcher._local.words_read_stems
+
+
+def test_totals_are_exact_up_to_the_bound_then_a_lower_bound(index_dir, gazetteer) -> None:
+    from indexer.search_index import SegmentSearcher
+
+    query = "afghanistan OR nato OR terrorisme"
+    exact = SegmentSearcher(index_dir, gazetteer).search(query, facets=True)
+    assert exact.total == 5 and not exact.total_is_lower_bound
+    assert sum(exact.facets["language"].values()) == 5
+    assert exact.to_dict()["total_is_lower_bound"] is False
+    at_bound = SegmentSearcher(index_dir, gazetteer, count_bound=5).search(query)
+    assert at_bound.total == 5 and not at_bound.total_is_lower_bound
+    bounded = SegmentSearcher(index_dir, gazetteer, count_bound=3).search(query, facets=True)
+    assert bounded.total == 3 and bounded.total_is_lower_bound
+    assert sum(bounded.facets["language"].values()) == 3  # the first 3 matches
+    assert [h.text for h in bounded.hits] == [h.text for h in exact.hits]  # ranking unbounded
+    filtered = SegmentSearcher(index_dir, gazetteer, count_bound=1).search(
+        "afghanistan", language="en")
+    assert filtered.total == 1 and not filtered.total_is_lower_bound

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh import query as Q
-from whoosh import sorting
 from whoosh.fields import Schema
 from whoosh.qparser import (
     FieldAliasPlugin,
@@ -29,6 +28,7 @@ from ..results import (
     check_query,
     mark,
 )
+from .counting import TOTAL_BOUND, count_matches
 from .schema import (
     COMMON_WORDS,
     FUZZY_PREFIX,
@@ -212,38 +212,6 @@ def _filters(language: str | None, entity: str | None, speaker: str | None,
     return Q.And(terms) if terms else None
 
 
-class _KeptOverlappingCategorizer(sorting.OverlappingCategorizer):
-    """Whoosh's categorizer for a multi-valued field (a segment names several entities) lists
-    every document's values by reading the postings of every term of the field, the whole index,
-    on every query: the bulk of a faceted query's time on a large archive. The lists change
-    only with the index, so they are kept on the segment searcher, which our SegmentSearcher
-    keeps until a writer commits (then refresh() makes new searchers, with empty caches)."""
-
-    def set_searcher(self, segment_searcher, docoffset):
-        cache = segment_searcher._field_caches
-        key = ("overlapping-lists", self._fieldname)
-        if key in cache and not self._use_vectors and not self._use_column:
-            self._segment_searcher, self._lists = segment_searcher, cache[key]
-            return
-        super().set_searcher(segment_searcher, docoffset)
-        if self._lists is not None:
-            cache[key] = self._lists
-
-
-class _OverlappingFacet(sorting.FieldFacet):
-    def __init__(self, fieldname: str):
-        super().__init__(fieldname, allow_overlap=True, maptype=sorting.Count)
-
-    def categorizer(self, global_searcher):
-        return _KeptOverlappingCategorizer(global_searcher, self.fieldname)
-
-
-def _facet(name: str, field: str):
-    if name == "entity":
-        return _OverlappingFacet(field)
-    return sorting.FieldFacet(field, maptype=sorting.Count)  # cached by Whoosh per searcher
-
-
 FACETS = {"language": "language", "entity": "entities", "speaker": "speaker_key",
           "year": "year"}
 
@@ -255,9 +223,10 @@ class SegmentSearcher:
     from request to request, and refreshes it only when a writer has committed since.
     """
 
-    def __init__(self, index_dir: Path, gazetteer: Gazetteer):
+    def __init__(self, index_dir: Path, gazetteer: Gazetteer, count_bound: int = TOTAL_BOUND):
         self.index_dir = index_dir
         self.gazetteer = gazetteer
+        self.count_bound = count_bound  # matches counted exactly (counting.py)
         self._local = threading.local()
 
     def _searcher(self):
@@ -281,7 +250,8 @@ class SegmentSearcher:
     def search(self, text: str, language: str | None = None, entity: str | None = None,
                speaker: str | None = None, year: str | None = None, page: int = 1,
                per_page: int = 20, facets: bool = False) -> SearchResults:
-        """Segments best first, one page; with `facets`, counts over every match.
+        """Segments best first, one page; the total and, with `facets`, the counts per
+        facet value, exact up to counting.TOTAL_BOUND matches (see counting.py).
 
         Raises QuerySyntaxError for a query it cannot read.
         """
@@ -293,18 +263,22 @@ class SegmentSearcher:
         parsed = cap_prefixes(parse_query(searcher.schema, text, lookup, self._local.pairs,
                                           self._local.words_read_stems),
                               searcher.reader())
-        grouped = ({name: _facet(name, field) for name, field in FACETS.items()
-                    if field in searcher.schema} if facets else None)
-        results = searcher.search(parsed, limit=page * per_page, groupedby=grouped,
-                                  filter=_filters(language, entity, speaker, year, lookup))
+        filters = _filters(language, entity, speaker, year, lookup)
+        # Require: the filter narrows the matches without scoring them, and leapfrogs along
+        # its postings instead of first listing every segment it matches.
+        query = Q.Require(parsed, filters) if filters else parsed
+        # The top of the ranking only (block-quality skipping, no total): counted below.
+        results = searcher.search(query, limit=page * per_page, optimize=True)
+        fields = ({name: field for name, field in FACETS.items() if field in searcher.schema}
+                  if facets else None)
+        matches = count_matches(searcher, query, fields, self.count_bound)
         matched = _matched_terms(parsed, searcher.reader())
         entity_matcher = _entity_matcher(self.gazetteer, matched)
         hits = [_hit(searcher.schema, hit, matched, entity_matcher)
                 for hit in results[(page - 1) * per_page:page * per_page]]
-        counts = {name: _sorted_counts(results.groups(name)) for name in grouped or {}}
-        return SearchResults(query=text, total=len(results), hits=hits, page=page,
-                             per_page=per_page, facets=counts)
-
+        return SearchResults(query=text, total=matches.total, hits=hits, page=page,
+                             per_page=per_page, facets=matches.facets,
+                             total_is_lower_bound=matches.total_is_lower_bound)
 
     def suggestion(self, text: str) -> str | None:
         """The query with each unknown word replaced by the closest word said in the archive."""
@@ -320,11 +294,6 @@ class SegmentSearcher:
         parser.add_plugin(FieldAliasPlugin(_field_aliases()))
         corrected = searcher.correct_query(parser.parse(text), text)
         return corrected.string if corrected.string != text else None
-
-
-def _sorted_counts(groups: dict) -> dict[str, int]:
-    pairs = [(k.decode() if isinstance(k, bytes) else str(k), n) for k, n in groups.items() if k]
-    return dict(sorted(pairs, key=lambda kv: (-kv[1], kv[0])))
 
 
 def query_index(index_dir: Path, text: str, gazetteer: Gazetteer, language: str | None = None,

@@ -1,0 +1,96 @@
+"""How many segments match, and the facets, without scoring every match.
+
+Scoring is only for the page shown: Whoosh's top-N collector can skip whole posting blocks that
+cannot reach it (block quality). What remains is the total and the facets. Both come from one
+unscored walk over the matching segment numbers that stops after TOTAL_BOUND of them: up to
+there the total and the facets are exact; beyond it the total is a lower bound ("more than
+10,000") and the facets count the first TOTAL_BOUND matches in index order. Before, the
+exact total was a second full pass over every match, and the facets a scored one, at 30-90k
+matches for common content words on a 1M-segment archive.
+
+Facets are array lookups: each segment of the index gets, once per searcher (it is kept until
+a writer commits, like Whoosh's own field caches), the value number of every document for
+each single-valued facet field and the (document, value) pairs of the multi-valued entity
+field; a query's counts are then one numpy bincount per facet over its matched documents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import islice
+
+import numpy as np
+
+# Counted exactly up to here; the UI and the API say "more than" beyond.
+TOTAL_BOUND = 10_000
+
+
+@dataclass
+class _FacetColumn:
+    """One facet field of one index segment: values, and each document's value numbers."""
+
+    values: list[str]
+    docs: np.ndarray  # documents, one per (document, value) pair
+    codes: np.ndarray  # value numbers, same length
+
+    @classmethod
+    def read(cls, reader, fieldname: str) -> _FacetColumn:
+        values, docs, codes = [], [], []
+        for code, term in enumerate(reader.lexicon(fieldname)):
+            values.append(term.decode() if isinstance(term, bytes) else str(term))
+            ids = np.fromiter(reader.postings(fieldname, term).all_ids(), dtype=np.int64)
+            docs.append(ids)
+            codes.append(np.full(len(ids), code, dtype=np.int64))
+        if not docs:
+            return cls([], np.zeros(0, np.int64), np.zeros(0, np.int64))
+        return cls(values, np.concatenate(docs), np.concatenate(codes))
+
+    def counts(self, matched: np.ndarray) -> dict[str, int]:
+        if not len(self.docs) or not matched.any():
+            return {}
+        found = np.bincount(self.codes[matched[self.docs]], minlength=len(self.values))
+        return {self.values[i]: int(found[i]) for i in np.flatnonzero(found) if self.values[i]}
+
+
+def _columns(leaf_searcher, fieldnames: list[str]) -> dict[str, _FacetColumn]:
+    """The facet columns of one index segment, kept on its searcher until it is refreshed."""
+    cache = leaf_searcher._field_caches
+    out = {}
+    for name in fieldnames:
+        key = ("facet-column", name)
+        if key not in cache:
+            cache[key] = _FacetColumn.read(leaf_searcher.reader(), name)
+        out[name] = cache[key]
+    return out
+
+
+@dataclass
+class Matches:
+    total: int
+    total_is_lower_bound: bool
+    facets: dict[str, dict[str, int]]  # facet -> value -> segments, most first
+
+
+def count_matches(searcher, query, facets: dict[str, str] | None = None,
+                  bound: int = TOTAL_BOUND) -> Matches:
+    """Count the segments `query` matches up to `bound`, and the `facets` (name -> field)
+    over those segments, without scoring."""
+    totals: dict[str, dict[str, int]] = {name: {} for name in facets or {}}
+    seen = 0
+    for leaf, _offset in searcher.leaf_searchers():
+        # One more than the bound tells that there are more.
+        ids = np.fromiter(islice(query.docs(leaf), bound + 1 - seen), dtype=np.int64)
+        counted = ids[:bound - seen]
+        seen += len(ids)
+        if facets and len(counted):
+            matched = np.zeros(leaf.reader().doc_count_all(), dtype=bool)
+            matched[counted] = True
+            columns = _columns(leaf, list(facets.values()))
+            for name, field in facets.items():
+                for value, count in columns[field].counts(matched).items():
+                    totals[name][value] = totals[name].get(value, 0) + count
+        if seen > bound:
+            break
+    ordered = {name: dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+               for name, counts in totals.items()}
+    return Matches(min(seen, bound), seen > bound, ordered)
