@@ -31,7 +31,7 @@ from indexer.records import MediaInfo, Metadata
 from indexer.store import TranscriptNotFound
 
 from .archivist import MetadataForm, archivist_required, form_errors
-from .errors import error_response
+from .errors import error_response, http_error
 from .models import db
 
 logger = logging.getLogger(__name__)
@@ -101,6 +101,8 @@ def wants_json() -> bool:
 
 @bp.errorhandler(413)
 def too_large(error):
+    if request.incoming is None:  # not an archivist's upload: the site's own limit and message
+        return http_error(error)
     message = _("This upload is too large: at most %(limit)s MB per file.",
                 limit=current_app.config["MAX_UPLOAD_MB"])
     if wants_json():
@@ -129,19 +131,9 @@ def media_suffix(info: MediaInfo) -> str:
 
 
 def spooled_path(storage: FileStorage) -> Path:
-    """Where the uploaded file is on disk, in .incoming/."""
-    stream = storage.stream
-    path = Path(getattr(stream, "name", "") or "")
-    if request.incoming is not None and path.parent == request.incoming:
-        stream.flush()
-        return path
-    # Parsed without UploadRequest's stream (small bodies in tests, another request class).
-    handle = tempfile.NamedTemporaryFile(dir=media_dir() / ".incoming", prefix="upload-",
-                                         delete=False)
-    with handle:
-        storage.save(handle)
-    request.spooled.append(Path(handle.name))
-    return Path(handle.name)
+    """Where UploadRequest wrote the uploaded file, in .incoming/."""
+    storage.stream.flush()
+    return Path(storage.stream.name)
 
 
 def media_of(queued, video_id: str) -> Path | None:

@@ -224,6 +224,9 @@ def test_upload_size_limit_is_its_own(make_app, data: Path) -> None:
     assert not list((data / "media" / ".incoming").iterdir())
     login = client.post("/login", data={"email": "x@example.org", "password": "p" * 1_200_000})
     assert login.status_code == 413
+    add_account(app, "member@example.org", "member")  # members get no upload limit of theirs
+    assert upload(logged_in(app, "member@example.org"), (big, "long.wav")).status_code == 403
+    assert len(list((data / "media").glob("*.wav"))) == 1  # the archivist's only
 
 
 def test_metadata_edit_changes_what_search_finds(app, archivist, data: Path) -> None:
