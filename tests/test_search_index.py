@@ -133,6 +133,31 @@ def test_reindexing_replaces_and_remove_deletes(tmp_path: Path, gazetteer: Gazet
     assert not is_indexed(index, "dddddddddddddddd") and indexed_video_ids(index) == set()
 
 
+def test_a_long_lived_searcher_sees_removals_and_replacements(tmp_path: Path,
+                                                              gazetteer: Gazetteer) -> None:
+    """The site's searcher lives across commits: a removed video must vanish from it at once,
+    and a re-indexed one must not come back twice (Whoosh's refresh() kept both)."""
+    from indexer.search_index import SegmentSearcher
+
+    tagger = EntityTagger(gazetteer)
+    index = tmp_path / "index"
+    add_to_index(index, transcript("aaaaaaaaaaaaaaaa", FR, "fr", tagger), gazetteer)
+    add_to_index(index, transcript("bbbbbbbbbbbbbbbb", EN, "en", tagger), gazetteer)
+    searcher = SegmentSearcher(index, gazetteer)
+    assert searcher.search("Afghanistan", facets=True).total == 2
+
+    add_to_index(index, transcript("aaaaaaaaaaaaaaaa", FR, "fr", tagger,
+                                   speaker="New Speaker"), gazetteer)
+    replaced = searcher.search("Afghanistan", facets=True)
+    assert replaced.total == 2 and len(replaced.hits) == 2
+    assert searcher.search('speaker:"new speaker"').total == len(FR)
+
+    remove_from_index(index, "bbbbbbbbbbbbbbbb")
+    left = searcher.search("Afghanistan", facets=True)
+    assert [hit.video_id for hit in left.hits] == ["aaaaaaaaaaaaaaaa"]
+    assert left.facets["language"] == {"fr": 1}
+
+
 def test_failed_write_leaves_the_previous_index(tmp_path: Path, gazetteer: Gazetteer) -> None:
     tagger = EntityTagger(gazetteer)
     index = tmp_path / "index"

@@ -220,7 +220,7 @@ class SegmentSearcher:
     """Searches one index for the life of an app or a command.
 
     Each thread keeps its own Whoosh searcher (they are not shared across threads), reuses it
-    from request to request, and refreshes it only when a writer has committed since.
+    from request to request, and opens a new one only when a writer has committed since.
     """
 
     def __init__(self, index_dir: Path, gazetteer: Gazetteer, count_bound: int = TOTAL_BOUND):
@@ -237,7 +237,12 @@ class SegmentSearcher:
             ix = whoosh_index.open_dir(str(self.index_dir), indexname=INDEX_NAME)
             searcher = ix.searcher()
         elif not searcher.up_to_date():
-            searcher = searcher.refresh()
+            # Not searcher.refresh(): whoosh-reloaded 2.7.5 reuses the old reader of a segment
+            # with the same id, deleted-documents list and all, and even adds back segments the
+            # commit merged away, so a removed or re-indexed video was still found (or twice).
+            searcher.close()
+            ix = whoosh_index.open_dir(str(self.index_dir), indexname=INDEX_NAME)
+            searcher = ix.searcher()
         else:
             return searcher
         # The pairs marker is written only together with a commit: read it when the searcher
