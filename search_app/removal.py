@@ -54,9 +54,9 @@ def remove_video(settings: Settings, video_id: str, *, force: bool = False) -> R
     Raises RemovalError, having removed nothing, for an unknown id or while a job works on
     the video (unless `force`).
     """
-    # Loads the indexing pipeline on first use; the same lock as the jobs' index commits, so
-    # that no batch of transcribed jobs is committed in the middle of a removal.
-    from .jobs.runner import index_writer_lock
+    # The same lock as the jobs' index commits, so that no batch of transcribed jobs is
+    # committed in the middle of a removal.
+    from .jobs.writer_lock import index_writer_lock
 
     if not is_video_id(video_id):
         raise RemovalError(_l("%(id)s is not a video id (16 hexadecimal digits)",

@@ -27,7 +27,7 @@ def update_metadata(archive: Archive, video_id: str, metadata: Metadata) -> Tran
     The transcript is the source of truth and is saved first: if indexing fails (the writer
     lock stays busy), saving again re-indexes it.
     """
-    from .jobs.runner import index_writer_lock  # the jobs' index commits take turns with it
+    from .jobs.writer_lock import index_writer_lock  # the jobs' index commits take turns with it
 
     settings = archive.settings
     with index_writer_lock(settings.data_dir):

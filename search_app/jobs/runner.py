@@ -15,7 +15,6 @@ How nothing is lost or indexed twice:
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import secrets
@@ -37,6 +36,7 @@ from indexer.store import TranscriptNotFound, load_transcript
 
 from ..models import Job, db
 from .queue import dispatch, now
+from .writer_lock import index_writer_lock
 
 logger = logging.getLogger(__name__)
 
@@ -161,19 +161,6 @@ def _heartbeat(app: Flask, job_id: int) -> Iterator[None]:
     finally:
         stop.set()
         thread.join()
-
-
-@contextmanager
-def index_writer_lock(data_dir: Path) -> Iterator[None]:
-    """One index writer at a time across processes (and machines, on a filesystem with POSIX
-    locks: NFSv4 maps flock to them). Waits for its turn rather than failing."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    with open(data_dir / ".index-writer.lock", "a+b") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def commit_pending(indexer: Indexer) -> int:
