@@ -392,3 +392,17 @@ def test_totals_are_exact_up_to_the_bound_then_a_lower_bound(index_dir, gazettee
     filtered = SegmentSearcher(index_dir, gazetteer, count_bound=1).search(
         "afghanistan", language="en")
     assert filtered.total == 1 and not filtered.total_is_lower_bound
+
+
+def test_bulk_writing_leaves_an_index_of_whoosh_s_own_codec(index_dir) -> None:
+    """add_many writes with a codec subclass (writing._BulkCodec); the index's table of
+    contents must name Whoosh's W3Codec, so that opening an index never needs ours."""
+    from whoosh import index as whoosh_index
+    from whoosh.codec.whoosh3 import W3Codec
+
+    from indexer.search_index import INDEX_NAME
+
+    ix = whoosh_index.open_dir(str(index_dir), indexname=INDEX_NAME)
+    assert {type(segment.codec()) for segment in ix._segments()} == {W3Codec}
+    toc = next(p for p in index_dir.iterdir() if p.name.endswith(".toc")).read_bytes()
+    assert b"_BulkCodec" not in toc
