@@ -32,7 +32,6 @@ from indexer.store import TranscriptNotFound
 
 from .archivist import MetadataForm, archivist_required, form_errors
 from .errors import error_response, http_error
-from .models import db
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("uploads", __name__)
@@ -173,12 +172,10 @@ def receive(storage: FileStorage, metadata: Metadata) -> dict:
     created = not target.exists()  # else this very content is already kept there
     if created:
         os.replace(path, target)
+    # The jobs page shows the name the archivist knows, not the content hash it is kept under.
     queued = enqueue([target], replace(metadata, title=metadata.title or default_title(name)),
-                     user_id=current_user.id)[0]
-    if queued.status == "queued":
-        queued.job.name = name  # the jobs page shows the name the archivist knows
-        db.session.commit()
-    elif queued.status in ("already queued", "already indexed") and created:
+                     user_id=current_user.id, names=[name])[0]
+    if queued.status in ("already queued", "already indexed") and created:
         # The video came from another file, which stays its media: drop the copy just made.
         kept = media_of(queued, info.video_id)
         if kept is not None and kept.resolve() != target.resolve():

@@ -42,12 +42,16 @@ def now() -> datetime:
 
 
 def enqueue(paths: list[Path], metadata: Metadata | None = None, *, user_id: int | None = None,
-            force: bool = False) -> list[Enqueued]:
-    """Queue each media file; a file that cannot be read is reported and the others go on."""
+            force: bool = False, names: list[str] | None = None) -> list[Enqueued]:
+    """Queue each media file; a file that cannot be read is reported and the others go on.
+
+    `names`: what the jobs page calls each file (an upload's own name, not the name it is
+    kept under); default the file's name."""
     archive = current_app.extensions["archive"]
     results = []
-    for path in paths:
+    for number, path in enumerate(paths):
         path = Path(path).resolve()
+        name = names[number] if names else path.name
         try:
             media = probe(path)
         except MediaError as exc:
@@ -62,7 +66,7 @@ def enqueue(paths: list[Path], metadata: Metadata | None = None, *, user_id: int
         if not force and is_indexed(archive.settings.index_dir, media.video_id):
             results.append(Enqueued(path, "already indexed", f"id {media.video_id}"))
             continue
-        job = Job(video_id=media.video_id, path=str(path), name=path.name[:300], state="queued",
+        job = Job(video_id=media.video_id, path=str(path), name=name[:300], state="queued",
                   meta={k: v for k, v in asdict(metadata or Metadata()).items() if v},
                   force=force, duration=media.duration, user_id=user_id, created_at=now())
         db.session.add(job)
