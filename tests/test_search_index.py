@@ -406,3 +406,20 @@ def test_bulk_writing_leaves_an_index_of_whoosh_s_own_codec(index_dir) -> None:
     assert {type(segment.codec()) for segment in ix._segments()} == {W3Codec}
     toc = next(p for p in index_dir.iterdir() if p.name.endswith(".toc")).read_bytes()
     assert b"_BulkCodec" not in toc
+
+
+def test_a_filter_with_block_quality_skipping(tmp_path: Path, gazetteer: Gazetteer) -> None:
+    """Filters are a Require that the top-N collector may skip blocks under: Whoosh's own
+    RequireMatcher failed an assertion there (several posting blocks, a full top N)."""
+    from indexer.search_index import SegmentSearcher, add_many
+
+    words = "paix guerre conseil traité accord sommet ministre réunion".split()
+    texts = [" ".join(["sécurité"] * (1 + i % 3) + words[:1 + (i * 7) % 8]) for i in range(600)]
+    add_many(tmp_path / "index", [transcript("a" * 16, texts, "fr", EntityTagger(gazetteer))],
+             gazetteer)
+    searcher = SegmentSearcher(tmp_path / "index", gazetteer)
+    filtered = searcher.search("sécurité", language="fr", per_page=1)
+    unfiltered = searcher.search("sécurité", per_page=1)
+    assert filtered.total == unfiltered.total == 600
+    assert [h.text for h in filtered.hits] == [h.text for h in unfiltered.hits]
+    assert filtered.hits[0].text.count("sécurité") == 3  # the best: most repeats, shortest

@@ -29,6 +29,7 @@ from ..results import (
     mark,
 )
 from .counting import TOTAL_BOUND, count_matches
+from .require import Require
 from .schema import (
     COMMON_WORDS,
     FUZZY_PREFIX,
@@ -271,7 +272,7 @@ class SegmentSearcher:
         filters = _filters(language, entity, speaker, year, lookup)
         # Require: the filter narrows the matches without scoring them, and leapfrogs along
         # its postings instead of first listing every segment it matches.
-        query = Q.Require(parsed, filters) if filters else parsed
+        query = Require(parsed, filters) if filters else parsed
         # The top of the ranking only (block-quality skipping, no total): counted below.
         results = searcher.search(query, limit=page * per_page, optimize=True)
         fields = ({name: field for name, field in FACETS.items() if field in searcher.schema}
