@@ -1,11 +1,14 @@
 """The only package that talks to Whoosh: `schema`, `writing` (add_to_index, add_many,
-remove_from_index) and `querying` (SegmentSearcher, query_index); no other module imports it.
+remove_from_index), `querying` (SegmentSearcher, query_index), `counting` (totals up to a
+bound, facets) and `require` (filters); no other module imports it.
 
 One document per transcript segment. The text is indexed four ways:
 - `text`: words folded to lowercase without accents, with positions;
 - `text_pairs`: each pair of neighbouring common words ("de la", "of the"), with positions,
   for exact phrases of common words (below);
-- `stem_<lang>`: stemmed for the segment's language (coopérations finds coopération);
+- `stem_<lang>`: folded, then stemmed for the segment's language (coopérations and
+  cooperation find coopération); a plain word reads these and `entity_names` only, a common
+  word `text` only (querying._plain_word_fields);
 - `entity_names`: every alias of the segment's gazetteer entities, so NATO finds "OTAN".
 
 Exact phrases: Whoosh intersects the postings of the phrase's words, then reads positions in
