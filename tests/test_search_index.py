@@ -423,3 +423,20 @@ def test_a_filter_with_block_quality_skipping(tmp_path: Path, gazetteer: Gazette
     assert filtered.total == unfiltered.total == 600
     assert [h.text for h in filtered.hits] == [h.text for h in unfiltered.hits]
     assert filtered.hits[0].text.count("sécurité") == 3  # the best: most repeats, shortest
+
+
+def test_a_language_without_a_stem_field_keeps_plain_words_on_text(
+        tmp_path: Path, gazetteer: Gazetteer) -> None:
+    """A segment in a language the index has no stemmer field for is found only in `text`:
+    while the index holds one, plain words read `text` too."""
+    from indexer.search_index import SegmentSearcher
+
+    tagger = EntityTagger(gazetteer)
+    path = tmp_path / "index"
+    add_to_index(path, transcript("aaaaaaaaaaaaaaaa", FR, "fr", tagger), gazetteer)
+    searcher = SegmentSearcher(path, gazetteer)
+    assert searcher.search("terrorisme").total == 1 and searcher._local.words_read_stems
+    add_to_index(path, transcript("bbbbbbbbbbbbbbbb", ["Terrorismus und Afghanistan."], "xx",
+                                  tagger), gazetteer)
+    assert searcher.search("terrorismus").total == 1
+    assert not searcher._local.words_read_stems
