@@ -88,3 +88,20 @@ def test_helpers() -> None:
     assert target("speed", 8.0, 7.5, True, "x")["met"] is True
     assert target("latency", 60.0, 50, False, " ms") == {
         "name": "latency", "measured": "60.0 ms", "limit": "≤ 50 ms", "met": False}
+
+
+def test_workers_section_measured_real_celery_workers(quick_run: Path) -> None:
+    data = json.loads((quick_run / "workers.json").read_text())
+    if shutil.which("redis-server") is None:
+        assert "redis-server" in data["skipped"]
+        return
+    runs = data["runs"]
+    assert [(r["config"]["workers"], r["config"]["concurrency"]) for r in runs] == [(1, 1), (2, 1)]
+    for run in runs:
+        assert run["files"] == 2 and run["wall"] > 0 and run["speed"] > 0
+        assert len(set(run["video_ids"])) == 2
+        assert sum(run["commits"]) == 2  # each job in exactly one group commit
+    commit = data["commit"]
+    assert commit["segments"] > 0 and commit["capacity_single"] > 0
+    page = (quick_run / "benchmarks.md").read_text(encoding="utf-8")
+    assert "(benchmarks/workers.png)" in page and "saturates at" in page
