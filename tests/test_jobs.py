@@ -193,6 +193,17 @@ def test_embedded_queue_survives_a_restart_mid_job(data_dir, database_url, ffmpe
     assert documents_per_video(data_dir / "index") == {job.video_id: len(transcript.segments)}
 
 
+def test_jobs_share_the_cores_this_process_may_use() -> None:
+    import os
+
+    from search_app.jobs.runner import threads_per_job
+
+    cores = len(os.sched_getaffinity(0))
+    assert threads_per_job(1) == cores
+    assert threads_per_job(cores * 2) == 1  # never zero threads
+    assert threads_per_job(2, threads=3) == 3  # --threads wins
+
+
 def test_cli_queues_lists_and_retries(data_dir, tmp_path):
     media = tmp_path / "media"
     copy_fixture("fr_otan.flac", media)

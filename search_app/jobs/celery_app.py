@@ -9,13 +9,12 @@ a no-op, so a job is never run twice at once and never indexed twice.
 from __future__ import annotations
 
 import logging
-import os
 
 from celery import Celery
 from celery.signals import worker_process_init
 from flask import Flask
 
-from .runner import make_indexer, run_job
+from .runner import make_indexer, run_job, threads_per_job
 
 logger = logging.getLogger(__name__)
 
@@ -58,10 +57,10 @@ def make_celery(app: Flask) -> Celery:
     return celery
 
 
-def prepare_worker_processes(app: Flask, concurrency: int) -> None:
+def prepare_worker_processes(app: Flask, concurrency: int, threads: int | None = None) -> None:
     """Each forked worker process shares the cores, and opens its own database connections."""
     _process["app"] = app
-    _process["cpu_threads"] = max(1, (os.cpu_count() or 1) // concurrency)
+    _process["cpu_threads"] = threads_per_job(concurrency, threads)
 
     @worker_process_init.connect(weak=False)
     def fresh_connections(**_) -> None:

@@ -118,9 +118,13 @@ def retry_command(ctx: click.Context, job_id: int, data_dir: Path | None) -> Non
 @click.command()
 @click.option("--concurrency", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Jobs at once in this worker; the machine's cores are shared among them.")
+@click.option("--threads", type=click.IntRange(1, 256), default=None,
+              help="CPU threads per job [default: the cores this process may use, divided by "
+                   "--concurrency]. Set it when other workers share the machine.")
 @data_dir_option
 @click.pass_context
-def worker(ctx: click.Context, concurrency: int, data_dir: Path | None) -> None:
+def worker(ctx: click.Context, concurrency: int, threads: int | None,
+           data_dir: Path | None) -> None:
     """Run indexing jobs until stopped (Ctrl-C).
 
     With SPEECHSEARCH_BROKER_URL (redis://host:6379/0) this is a Celery worker: start one on
@@ -131,17 +135,17 @@ def worker(ctx: click.Context, concurrency: int, data_dir: Path | None) -> None:
     """
     app = site_app(settings_from(ctx, data_dir))
     if app.config.get("BROKER_URL"):
-        _celery_worker(app, concurrency)
+        _celery_worker(app, concurrency, threads)
     else:
-        _embedded_worker(app, concurrency)
+        _embedded_worker(app, concurrency, threads)
 
 
-def _embedded_worker(app: Flask, concurrency: int) -> None:
+def _embedded_worker(app: Flask, concurrency: int, threads: int | None) -> None:
     from .embedded import EmbeddedRunner
 
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-    runner = EmbeddedRunner(app, concurrency).start()
+    runner = EmbeddedRunner(app, concurrency, threads).start()
     click.echo(f"Running queued jobs with {concurrency} worker(s); Ctrl-C stops.")
     try:
         stopped.wait()
@@ -151,14 +155,14 @@ def _embedded_worker(app: Flask, concurrency: int) -> None:
     runner.stop()
 
 
-def _celery_worker(app: Flask, concurrency: int) -> None:
+def _celery_worker(app: Flask, concurrency: int, threads: int | None) -> None:
     import os
     import socket
 
     from .celery_app import QUEUE, celery_for, prepare_worker_processes
     from .runner import make_indexer, reap
 
-    prepare_worker_processes(app, concurrency)
+    prepare_worker_processes(app, concurrency, threads)
     celery = celery_for(app)
     stop = threading.Event()
 

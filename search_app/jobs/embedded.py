@@ -8,12 +8,11 @@ process died is queued again by `reap` (its process is gone) and runs from the s
 from __future__ import annotations
 
 import logging
-import os
 import threading
 
 from flask import Flask
 
-from .runner import make_indexer, next_queued, reap, run_job
+from .runner import make_indexer, next_queued, reap, run_job, threads_per_job
 
 logger = logging.getLogger(__name__)
 
@@ -21,18 +20,18 @@ POLL_SECONDS = 2.0  # how often idle threads look for jobs queued by other proce
 
 
 class EmbeddedRunner:
-    def __init__(self, app: Flask, workers: int = 1):
+    def __init__(self, app: Flask, workers: int = 1, threads: int | None = None):
         self.app = app
         self.workers = max(1, workers)
+        self.threads = threads_per_job(self.workers, threads)
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
     def start(self) -> EmbeddedRunner:
         # Each thread has its own model; the cores are shared between them.
-        threads = max(1, (os.cpu_count() or 1) // self.workers)
         for number in range(self.workers):
-            thread = threading.Thread(target=self._loop, args=(number, threads), daemon=True,
+            thread = threading.Thread(target=self._loop, args=(number, self.threads), daemon=True,
                                       name=f"job-worker-{number}")
             thread.start()
             self._threads.append(thread)

@@ -217,6 +217,14 @@ def reap(indexer: Indexer | None = None) -> list[int]:
     return requeued
 
 
+def threads_per_job(jobs_at_once: int, threads: int | None = None) -> int:
+    """CTranslate2 threads for each of `jobs_at_once` jobs: `threads` when given, else the
+    cores this process may run on (CPU affinity, e.g. a container's cpuset), shared out."""
+    if threads:
+        return threads
+    return max(1, len(os.sched_getaffinity(0)) // max(1, jobs_at_once))
+
+
 def make_indexer(app: Flask, cpu_threads: int = 0) -> Indexer:
     """An Indexer for this app's data dir; the model loads on its first job."""
     from indexer.engines import EngineOptions
