@@ -48,7 +48,9 @@ class Config:
     @property
     def threads(self) -> int:
         """CTranslate2 threads per job, as `speechsearch worker` sizes them (celery_app)."""
-        return max(1, (os.cpu_count() or 1) // self.concurrency)
+        from search_app.jobs.runner import threads_per_job
+
+        return threads_per_job(self.concurrency)
 
 
 CONFIGS = [Config("1 worker, --concurrency 1", 1, 1),

@@ -47,8 +47,9 @@ def body(runs: list[Run], cost: CommitCost, media: list[Path], load_before: tupl
         "job), then all files are queued at once (`search_app.jobs.enqueue`). Wall time runs "
         "from the first job's `created_at` to the last job's `finished_at` in the job table, "
         "so it includes queueing, the broker, transcription, and the index writer. *Threads* "
-        "is the CTranslate2 threads of each job: `speechsearch worker` gives each pool "
-        "process cores // `--concurrency`, whatever else runs on the machine. *Cores used* is "
+        "is the CTranslate2 threads of each job: by default `speechsearch worker` gives each "
+        "pool process the cores it may run on (CPU affinity) // `--concurrency`, whatever "
+        "else runs on the machine; `--threads` sets it by hand. *Cores used* is "
         "the CPU seconds of the workers' processes (from /proc) per wall second over the same "
         "span; *audio s per CPU s* is the work done per CPU second, which the machine's load "
         "does not change much. *Busy* is the sum of the jobs' transcription times over the "
@@ -163,7 +164,8 @@ def _reading(runs: list[Run]) -> str:
             "busy machine that more threads or processes take.")
     parts.append(
         "Two workers on one machine each size their threads by the machine's cores, not by "
-        "the workers beside them, so they oversubscribe the cores; `--concurrency 2` splits "
+        "the workers beside them, so by default they oversubscribe the cores (`--threads 1` "
+        "on each avoids it); `--concurrency 2` splits "
         "the threads between the jobs, which is the way to run two jobs on one machine. What "
         "two jobs at once can gain is the overlap of one job's single-threaded stages "
         "(decoding, VAD, language detection, spaCy, the index) with the other's Whisper. On "
