@@ -125,10 +125,12 @@ class Indexer:
 
     def index_file(self, path: Path, progress: ProgressFactory | None = None) -> FileOutcome:
         """Transcribe a file and add it to the index, in the foreground."""
-        outcome = self.transcribe_file(path, progress)
+        outcome, transcript = self._guarded(path, progress, self.options.metadata,
+                                            self.options.force)
         if outcome.status == "transcribed":
             started = time.monotonic()
-            self._add(load_transcript(self.settings.transcripts_dir, outcome.video_id))
+            self._add(transcript or load_transcript(self.settings.transcripts_dir,
+                                                    outcome.video_id))
             if outcome.transcribed:  # a file finished from its saved transcript has no timing
                 outcome.stages["index"] = time.monotonic() - started
                 outcome.seconds += outcome.stages["index"]
@@ -136,30 +138,38 @@ class Indexer:
         return outcome
 
     def transcribe_file(self, path: Path, progress: ProgressFactory | None = None,
-                        metadata: Metadata | None = None) -> FileOutcome:
+                        metadata: Metadata | None = None,
+                        force: bool | None = None) -> FileOutcome:
         """Transcribe a file and save its transcript, without touching the index.
 
         Status "transcribed" (the transcript is saved and waits for the index), "skipped"
-        (already indexed) or "failed" with the reason. `metadata` overrides the options' for
-        this file (a job's own title, speaker...). Indexing jobs use this directly: their index
-        writes are batched by one writer at a time (search_app/jobs/).
+        (already indexed) or "failed" with the reason. `metadata` and `force` override the
+        options' for this file (a job's own title, speaker...). Indexing jobs use this
+        directly: their index writes are batched by one writer at a time (search_app/jobs/).
         """
+        return self._guarded(path, progress, metadata or self.options.metadata,
+                             self.options.force if force is None else force)[0]
+
+    def _guarded(self, path: Path, progress: ProgressFactory | None, overrides: Metadata,
+                 force: bool) -> tuple[FileOutcome, Transcript | None]:
         try:
-            return self._transcribe_file(Path(path), progress, metadata or self.options.metadata)
+            return self._transcribe_file(Path(path), progress, overrides, force)
         except (MediaError, MetadataError, NoSpeechError) as exc:
-            return FileOutcome(Path(path), "failed", str(exc))
+            return FileOutcome(Path(path), "failed", str(exc)), None
 
     def _transcribe_file(self, path: Path, progress: ProgressFactory | None,
-                         overrides: Metadata) -> FileOutcome:
+                         overrides: Metadata, force: bool) -> tuple[FileOutcome, Transcript | None]:
+        """The outcome, and the transcript when it was made now (None: it is on disk)."""
         media = probe(path)
         video_id = media.video_id
         transcripts = self.settings.transcripts_dir
-        if not self.options.force and has_transcript(transcripts, video_id):
+        if not force and has_transcript(transcripts, video_id):
             if is_indexed(self.settings.index_dir, video_id):
-                return FileOutcome(path, "skipped", "already indexed", video_id, media.duration)
+                return FileOutcome(path, "skipped", "already indexed", video_id,
+                                   media.duration), None
             # Transcribed by an earlier run that stopped before indexing: finish that job.
             return FileOutcome(path, "transcribed", "from saved transcript", video_id,
-                               media.duration)
+                               media.duration), None
         metadata = merge_metadata(path, overrides)
         self.engine, self.tagger  # loaded once, before the clock starts: speed is per file
         started = time.monotonic()
@@ -173,7 +183,8 @@ class Indexer:
             save_transcript(transcripts, transcript)
         logger.info("%s: %s", path.name, clock.summary())
         return FileOutcome(path, "transcribed", "", video_id, media.duration, transcribed=True,
-                           seconds=time.monotonic() - started, stages=dict(clock.seconds))
+                           seconds=time.monotonic() - started,
+                           stages=dict(clock.seconds)), transcript
 
     def transcribe(self, media: MediaInfo, audio, metadata: Metadata,
                    on_progress: Callable[[float], None] | None = None,

@@ -98,18 +98,12 @@ def to_file_times(segments: list[Segment], window: Window) -> list[tuple[Segment
     """
     placed: list[tuple[Segment, int]] = []
     for segment in segments:
-        if not segment.words:
-            index = window.chunk_at((segment.start + segment.end) / 2)
-            placed.append((_moved(segment, segment.start, segment.end, [], window, index),
-                           index))
-            continue
-        by_chunk = itertools.groupby(segment.words,
-                                     key=lambda w: window.chunk_at((w.start + w.end) / 2))
-        groups = [(index, list(words)) for index, words in by_chunk]
-        if len(groups) == 1:
-            index, words = groups[0]
-            placed.append((_moved(segment, segment.start, segment.end, words, window, index),
-                           index))
+        groups = [(index, list(words)) for index, words in itertools.groupby(
+            segment.words, key=lambda w: window.chunk_at((w.start + w.end) / 2))]
+        if len(groups) <= 1:  # the usual case: the whole segment lies in one chunk
+            index = groups[0][0] if groups else window.chunk_at((segment.start + segment.end) / 2)
+            placed.append((_moved(segment, segment.start, segment.end, segment.words, window,
+                                  index), index))
             continue
         for index, words in groups:
             part = Segment(start=0, end=0, text=text_of(words), words=words,

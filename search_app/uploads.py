@@ -151,7 +151,7 @@ def outcome(name: str, ok: bool, status: str, message: str, **extra) -> dict:
 
 def receive(storage: FileStorage, metadata: Metadata) -> dict:
     """Probe one uploaded file, keep it under its content hash and queue it."""
-    from .jobs import enqueue  # the jobs core loads on first use, not with the site
+    from .jobs import enqueue_probed  # the jobs core loads on first use, not with the site
 
     name = display_name(storage.filename)
     path = spooled_path(storage)
@@ -173,8 +173,9 @@ def receive(storage: FileStorage, metadata: Metadata) -> dict:
     if created:
         os.replace(path, target)
     # The jobs page shows the name the archivist knows, not the content hash it is kept under.
-    queued = enqueue([target], replace(metadata, title=metadata.title or default_title(name)),
-                     user_id=current_user.id, names=[name])[0]
+    queued = enqueue_probed(target, info,
+                            replace(metadata, title=metadata.title or default_title(name)),
+                            user_id=current_user.id, name=name)
     if queued.status in ("already queued", "already indexed") and created:
         # The video came from another file, which stays its media: drop the copy just made.
         kept = media_of(queued, info.video_id)
@@ -184,10 +185,8 @@ def receive(storage: FileStorage, metadata: Metadata) -> dict:
         "queued": _("%(name)s is queued for transcription.", name=name),
         "already queued": _("%(name)s is already waiting to be transcribed.", name=name),
         "already indexed": _("%(name)s is already in the archive.", name=name),
-        "failed": _("%(name)s could not be queued: %(reason)s", name=name,
-                    reason=queued.reason),
     }
-    return outcome(name, queued.status != "failed", queued.status, messages[queued.status],
+    return outcome(name, True, queued.status, messages[queued.status],
                    video_id=info.video_id, job_id=queued.job.id if queued.job else None,
                    url=url_for("videos.player", video_id=info.video_id)
                    if queued.status == "already indexed" else None)

@@ -5,6 +5,7 @@ to the index in batches under a single-writer lock; `embedded` and `celery_app` 
 ways jobs reach a runner (see the README's "Indexing jobs" section).
 """
 
-from .queue import Enqueued, JobError, enqueue, job_view, recent_jobs, retry
+from .queue import Enqueued, JobError, enqueue, enqueue_probed, job_view, recent_jobs, retry
 
-__all__ = ["Enqueued", "JobError", "enqueue", "job_view", "recent_jobs", "retry"]
+__all__ = ["Enqueued", "JobError", "enqueue", "enqueue_probed", "job_view", "recent_jobs",
+           "retry"]

@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 TASK_NAME = "speechsearch.index_job"
 QUEUE = "speechsearch"
 
-_process: dict = {}  # this worker process's Flask app and Indexer (the model loads once)
+_process: dict = {}  # this worker process's Indexer (the model loads once) and its threads
 
 
 def celery_for(app: Flask) -> Celery:
@@ -44,14 +44,12 @@ def make_celery(app: Flask) -> Celery:
             "visibility_timeout": int(app.config["JOB_VISIBILITY_TIMEOUT"])},
         worker_hijack_root_logger=False,
     )
-    celery.flask_app = app
 
     @celery.task(name=TASK_NAME)
     def index_job(job_id: int) -> str:
-        flask_app = _process.get("app", app)
-        with flask_app.app_context():
+        with app.app_context():
             if "indexer" not in _process:
-                _process["indexer"] = make_indexer(flask_app, _process.get("cpu_threads", 0))
+                _process["indexer"] = make_indexer(app, _process.get("cpu_threads", 0))
             return run_job(job_id, _process["indexer"])
 
     return celery
@@ -59,7 +57,6 @@ def make_celery(app: Flask) -> Celery:
 
 def prepare_worker_processes(app: Flask, concurrency: int, threads: int | None = None) -> None:
     """Each forked worker process shares the cores, and opens its own database connections."""
-    _process["app"] = app
     _process["cpu_threads"] = threads_per_job(concurrency, threads)
 
     @worker_process_init.connect(weak=False)

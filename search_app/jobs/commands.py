@@ -33,17 +33,17 @@ def enqueue_files(settings: Settings, files: list[Path], metadata: Metadata,
     from .queue import enqueue
 
     app = site_app(settings)
-    with app.app_context():
+    broker = app.config.get("BROKER_URL")
+    with app.app_context():  # the jobs' ids are read from the database session
         results = enqueue(files, metadata, force=force)
-        broker = app.config.get("BROKER_URL")
-    for result in results:
-        if result.status == "failed":
-            click.echo(click.style("failed  ", fg="red") + f"{result.path}: {result.reason}",
-                       err=True)
-        elif result.status == "queued":
-            click.echo(f"queued  {result.path} (job {result.job.id})")
-        else:
-            click.echo(f"skipped {result.path} ({result.status}, {result.reason})")
+        for result in results:
+            if result.status == "failed":
+                click.echo(click.style("failed  ", fg="red") + f"{result.path}: "
+                           f"{result.reason}", err=True)
+            elif result.status == "queued":
+                click.echo(f"queued  {result.path} (job {result.job.id})")
+            else:
+                click.echo(f"skipped {result.path} ({result.status}, {result.reason})")
     queued = sum(r.status == "queued" for r in results)
     where = ("Celery workers (`speechsearch worker`)" if broker else
              "`speechsearch serve` or `speechsearch worker` on this machine")

@@ -14,7 +14,7 @@ from pathlib import Path
 from flask import current_app
 
 from indexer.decode import MediaError, probe
-from indexer.records import Metadata
+from indexer.records import MediaInfo, Metadata
 from indexer.search_index import is_indexed
 
 from ..models import Job, db
@@ -42,48 +42,55 @@ def now() -> datetime:
 
 
 def enqueue(paths: list[Path], metadata: Metadata | None = None, *, user_id: int | None = None,
-            force: bool = False, names: list[str] | None = None) -> list[Enqueued]:
-    """Queue each media file; a file that cannot be read is reported and the others go on.
-
-    `names`: what the jobs page calls each file (an upload's own name, not the name it is
-    kept under); default the file's name."""
-    archive = current_app.extensions["archive"]
+            force: bool = False) -> list[Enqueued]:
+    """Queue each media file; a file that cannot be read is reported and the others go on."""
     results = []
-    for number, path in enumerate(paths):
+    for path in paths:
         path = Path(path).resolve()
-        name = names[number] if names else path.name
         try:
             media = probe(path)
         except MediaError as exc:
             results.append(Enqueued(path, "failed", str(exc)))
             continue
-        active = db.session.execute(
-            db.select(Job).where(Job.video_id == media.video_id, Job.state.in_(ACTIVE))
-        ).scalars().first()
-        if active:
-            results.append(Enqueued(path, "already queued", f"job {active.id}", active))
-            continue
-        if not force and is_indexed(archive.settings.index_dir, media.video_id):
-            results.append(Enqueued(path, "already indexed", f"id {media.video_id}"))
-            continue
-        job = Job(video_id=media.video_id, path=str(path), name=name[:300], state="queued",
-                  meta={k: v for k, v in asdict(metadata or Metadata()).items() if v},
-                  force=force, duration=media.duration, user_id=user_id, created_at=now())
-        db.session.add(job)
-        db.session.commit()
-        results.append(Enqueued(path, "queued", "", job))
-    for result in results:
-        if result.status == "queued":
-            dispatch(result.job)
+        results.append(enqueue_probed(path, media, metadata, user_id=user_id, force=force))
     return results
 
 
-def dispatch(job: Job) -> None:
-    """Hand a queued job to whoever runs jobs: Celery's broker, or the in-process runner."""
-    from .backends import send
+def enqueue_probed(path: Path, media: MediaInfo, metadata: Metadata | None = None, *,
+                   user_id: int | None = None, force: bool = False,
+                   name: str | None = None) -> Enqueued:
+    """Queue one file already probed (its content hashed): an upload is hashed only once.
+    `name`: what the jobs page calls it (an upload's own name, not the name it is kept
+    under); default the file's name."""
+    path = Path(path).resolve()
+    active = db.session.execute(
+        db.select(Job).where(Job.video_id == media.video_id, Job.state.in_(ACTIVE))
+    ).scalars().first()
+    if active:
+        return Enqueued(path, "already queued", f"job {active.id}", active)
+    index_dir = current_app.extensions["archive"].settings.index_dir
+    if not force and is_indexed(index_dir, media.video_id):
+        return Enqueued(path, "already indexed", f"id {media.video_id}")
+    job = Job(video_id=media.video_id, path=str(path), name=(name or path.name)[:300],
+              state="queued", meta={k: v for k, v in asdict(metadata or Metadata()).items() if v},
+              force=force, duration=media.duration, user_id=user_id, created_at=now())
+    db.session.add(job)
+    db.session.commit()
+    dispatch(job)
+    return Enqueued(path, "queued", "", job)
 
+
+def dispatch(job: Job) -> None:
+    """Hand a queued job to whoever runs jobs: Celery's broker, or this process's embedded
+    pool; with neither, a `speechsearch worker` (or `serve`) polling the database takes it."""
+    app = current_app._get_current_object()
     try:
-        send(current_app, job.id)
+        if app.config.get("BROKER_URL"):
+            from .celery_app import TASK_NAME, celery_for
+
+            celery_for(app).send_task(TASK_NAME, args=[job.id])
+        elif runner := app.extensions.get("job_runner"):
+            runner.wake()
     except Exception as exc:  # the broker's client raises many kinds; the job must not vanish
         logger.error("job %s could not be sent to the broker: %s", job.id, exc)
         job.state, job.error, job.finished_at = "failed", (

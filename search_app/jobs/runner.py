@@ -20,9 +20,9 @@ import os
 import secrets
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -92,17 +92,13 @@ def run_job(job_id: int, indexer: Indexer) -> str:
     logger.info("job %s: %s (attempt %s) on %s", job.id, job.name, job.attempts, job.worker)
     app = current_app._get_current_object()
     with _heartbeat(app, job.id):
-        options = indexer.options
-        indexer.options = replace(options, force=bool(job.force))
         try:
             outcome = indexer.transcribe_file(Path(job.path), _progress(job.id),
-                                              Metadata(**job.meta))
+                                              Metadata(**job.meta), force=bool(job.force))
         except Exception as exc:  # a job's failure is recorded, and the worker goes on
             logger.exception("job %s failed", job_id)
             outcome = None
             reason = f"{type(exc).__name__}: {exc}"
-        finally:
-            indexer.options = options
     db.session.expire_all()
     job = db.session.get(Job, job_id)
     if outcome is None or outcome.status == "failed":
@@ -124,8 +120,6 @@ def run_job(job_id: int, indexer: Indexer) -> str:
 
 def _progress(job_id: int):
     """The pipeline's progress factory: writes the seconds done, at most once a second."""
-    import time
-
     def factory(media):
         db.session.execute(update(Job).where(Job.id == job_id).values(duration=media.duration))
         db.session.commit()
