@@ -52,7 +52,12 @@ def enqueue(paths: list[Path], metadata: Metadata | None = None, *, user_id: int
         except MediaError as exc:
             results.append(Enqueued(path, "failed", str(exc)))
             continue
-        results.append(enqueue_probed(path, media, metadata, user_id=user_id, force=force))
+        results.append(_add_job(path, media, metadata, user_id, force, None))
+    # Sent once all are committed: each commit expires the jobs before it, and sending reads
+    # them back, so the returned jobs stay readable after the app context ends.
+    for result in results:
+        if result.status == "queued":
+            dispatch(result.job)
     return results
 
 
@@ -62,7 +67,14 @@ def enqueue_probed(path: Path, media: MediaInfo, metadata: Metadata | None = Non
     """Queue one file already probed (its content hashed): an upload is hashed only once.
     `name`: what the jobs page calls it (an upload's own name, not the name it is kept
     under); default the file's name."""
-    path = Path(path).resolve()
+    result = _add_job(Path(path).resolve(), media, metadata, user_id, force, name)
+    if result.status == "queued":
+        dispatch(result.job)
+    return result
+
+
+def _add_job(path: Path, media: MediaInfo, metadata: Metadata | None, user_id: int | None,
+             force: bool, name: str | None) -> Enqueued:
     active = db.session.execute(
         db.select(Job).where(Job.video_id == media.video_id, Job.state.in_(ACTIVE))
     ).scalars().first()
@@ -76,7 +88,6 @@ def enqueue_probed(path: Path, media: MediaInfo, metadata: Metadata | None = Non
               force=force, duration=media.duration, user_id=user_id, created_at=now())
     db.session.add(job)
     db.session.commit()
-    dispatch(job)
     return Enqueued(path, "queued", "", job)
 
 
