@@ -74,7 +74,9 @@ def check_query(text: str) -> str:
                                f"at most {MAX_QUERY_LENGTH}).")
     if text.count('"') % 2:
         raise QuerySyntaxError('Unbalanced quote: close the "exact phrase" with a second ".')
-    unquoted = re.sub(r'"[^"]*"', " ", text)
+    # Each phrase as one placeholder word: its content is no syntax, but it is a word for
+    # the operators around it ('"de la" OR "of the"').
+    unquoted = re.sub(r'"[^"]*"', " phrase ", text)
     depth = 0
     for char in unquoted:
         depth += {"(": 1, ")": -1}.get(char, 0)
