@@ -47,7 +47,7 @@ QUERIES = [  # what people type: terms, phrases, filters, both languages, no hit
     {"q": "entity:NATO"},
     {"q": "zanzibar"},
 ]
-PARTS_SEARCH = "Whoosh search (SegmentSearcher.search)"
+PARTS_SEARCH = "search (SegmentSearcher.search)"
 ENDPOINTS = {"api": "/api/search", "page": "/search"}
 LUA = """\
 -- Cycle through the paths, one list per wrk thread; print a JSON summary at the end.
@@ -284,8 +284,8 @@ def explain(profiles: list[Profile], met: bool, clients: int) -> str:
         f"share the interpreter lock, so the server never uses much more than one core (the "
         f"*server CPU* column) and its throughput is about 1000 / (CPU ms per request). The "
         f"profile below (same queries, in-process, after the load) says where a request's "
-        f"time goes: {search:.0%} of an API search is Whoosh's own search "
-        f"(`indexer/search_index`: parsing, collecting, facets, hit records); Flask, the "
+        f"time goes: {search:.0%} of an API search is the search itself "
+        f"(`indexer/search_index`: parsing, ranking, facets, hit records); Flask, the "
         f"before-request hooks and JSON are the rest. The page costs more: Jinja renders "
         f"{page.shares.get('Jinja rendering', 0):.0%} of it (its ~47 translated strings, each "
         f"looked up through Jinja's i18n extension and Flask-Babel, alone are "
@@ -298,7 +298,7 @@ def explain(profiles: list[Profile], met: bool, clients: int) -> str:
         f"opened per request (one shared searcher, refreshed only after a commit), anonymous "
         f"requests touch neither the session nor the database, and more clients than waitress "
         f"threads queue rather than fail. {verdict}. The next levers, should the archive grow: "
-        f"the cost of the Whoosh search itself, then more than one server process (waitress "
+        f"the cost of the search itself, then more than one server process (waitress "
         f"serves pre-bound sockets), which would need shared rate-limit storage and a "
         f"cross-process clip limit."
     )

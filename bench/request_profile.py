@@ -14,7 +14,7 @@ from pathlib import Path
 
 # (label, file suffix, function name): cumulative time of each, as a share of the request.
 PARTS = [
-    ("Whoosh search (SegmentSearcher.search)", "indexer/search_index/querying.py", "search"),
+    ("search (SegmentSearcher.search)", "indexer/search_index/querying.py", "search"),
     ("spelling suggestion (no-hit queries)", "indexer/search_index/querying.py", "suggestion"),
     ("Jinja rendering", "flask/templating.py", "render_template"),
     ("Flask-Babel gettext in templates", "jinja2/ext.py", "_gettext_alias"),

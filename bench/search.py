@@ -1,4 +1,4 @@
-"""Search at scale: build throughput, size, memory and query latency, Whoosh beside SQLite FTS5.
+"""Search at scale: build throughput, size, memory and query latency, ours beside SQLite FTS5.
 
     .venv/bin/python -m bench.search      # this section alone (same as --only search)
 
@@ -8,7 +8,8 @@ indexed by the product's own bulk function (`indexer.search_index.add_many`) in 
 whose peak RSS is the build memory, and the same segments go into SQLite FTS5 as a reference.
 Queries go through `SegmentSearcher.search`, the site's code path; they are drawn from the
 collection with a fixed seed, so they match like users' queries do (common content words lead).
-The index's design, and why the 1M-segment targets are not all met yet, with profiles:
+"Ours" is the product: a Whoosh index, queries evaluated with numpy over its posting lists
+(`array_search.py`). The index's design and where the time went, with profiles:
 [search-design.md](search-design.md).
 """
 
@@ -193,7 +194,7 @@ def _body(results: list[dict], count: int) -> str:
         rows = [[name, *(_p(r["latency_ms"]["whoosh"][name], q) for q in (50, 95, 99)),
                  *(_p(r["latency_ms"]["fts5"].get(name, []), q) for q in (50, 95, 99))]
                 for name in TYPES]
-        headers = ["query", "Whoosh p50", "p95", "p99", "FTS5 p50", "p95", "p99"]
+        headers = ["query", "ours p50", "p95", "p99", "FTS5 p50", "p95", "p99"]
         parts += ["", f"Query latency at {r['segments']:,} segments, ms ({count} queries per "
                   "type, fuzzy a third of them):", "", table(headers, rows, set(range(1, 7)))]
     return "\n".join(parts) + "\n\n" + NOTES
@@ -217,7 +218,7 @@ def _plot(results: list[dict], ctx: BenchContext) -> str:
     for number, name in enumerate(TYPES):
         color = f"C{number}"
         axis.plot(sizes, [percentile(r["latency_ms"]["whoosh"][name], 95) for r in results],
-                  "o-", color=color, label=f"{name} (Whoosh)")
+                  "o-", color=color, label=f"{name} (ours)")
         fts = [r["latency_ms"]["fts5"].get(name) for r in results]
         if all(fts):
             axis.plot(sizes, [percentile(v, 95) for v in fts], "x--", color=color, alpha=0.6)

@@ -7,7 +7,7 @@
 `python -m bench --only search` takes 12-14 minutes: it builds three sizes of both indexes.
 This reuses `bench/results/work/search/whoosh-N` and `fts-N.sqlite` (built by that run) and the
 same queries (drawn with the same seed, then kept beside the indexes), and prints p50/p95 for
-Whoosh and the FTS5 reference line measured in the same run, with the machine's load: on a
+ours and the FTS5 reference line measured in the same run, with the machine's load: on a
 shared machine only the ratio to FTS5 compares across runs. `--rebuild` re-indexes Whoosh alone
 (after a schema or writing change) and prints its throughput. Nothing is written to
 docs/benchmarks.md.

@@ -1,6 +1,11 @@
-"""The only package that talks to Whoosh: `schema`, `writing` (add_to_index, add_many,
-remove_from_index), `querying` (SegmentSearcher, query_index), `counting` (totals up to a
-bound, facets) and `require` (filters); no other module imports it.
+"""The only package that talks to Whoosh; no other module imports it.
+
+- `schema`: fields, analyzers, opening; `writing`: add_to_index, add_many, remove_from_index;
+- `querying`: SegmentSearcher, query_index; `parsing`: the query typed to Whoosh's query tree;
+- `array_search`, `postings`, `phrases`: that tree evaluated with numpy over the posting
+  lists, scored as Whoosh scores (Whoosh itself walks every match in Python);
+- `counting`: facets, and totals up to a bound for the queries Whoosh runs; `require`:
+  filters; `hits`: a page of highlighted hits.
 
 One document per transcript segment. The text is indexed four ways:
 - `text`: words folded to lowercase without accents, with positions;
@@ -8,12 +13,12 @@ One document per transcript segment. The text is indexed four ways:
   for exact phrases of common words (below);
 - `stem_<lang>`: folded, then stemmed for the segment's language (coopérations and
   cooperation find coopération); a plain word reads these and `entity_names` only, a common
-  word `text` only (querying._plain_word_fields);
+  word `text` only (parsing._plain_word_fields);
 - `entity_names`: every alias of the segment's gazetteer entities, so NATO finds "OTAN".
 
-Exact phrases: Whoosh intersects the postings of the phrase's words, then reads positions in
-every segment where they all occur. That is cheap when one word is rare (it leads the
-intersection), and slow when every word is common ("de la", "il y a", "of the": each in a large
+Exact phrases: the postings of the phrase's words are intersected, rarest first, then
+positions are read in every segment where they all occur (phrases.py). That is cheap when one
+word is rare, and slow when every word is common ("de la", "il y a", "of the": each in a large
 share of all segments). So common words (the stop lists of the archive languages) also index
 their pairs in `text_pairs`, at the position of the first word, with a placeholder "_" at the
 other positions so that positions stay those of the words; a phrase made only of common words
@@ -29,7 +34,8 @@ batches of videos with one writer (`add_many`), on two processes for large batch
 """
 
 from ..results import QUERY_FIELDS, QuerySyntaxError
-from .querying import FACETS, SegmentSearcher, indexed_pairs, parse_query, query_index
+from .parsing import indexed_pairs, parse_query
+from .querying import FACETS, SegmentSearcher, query_index
 from .schema import (
     COMMON_WORDS,
     INDEX_NAME,

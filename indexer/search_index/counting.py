@@ -71,6 +71,34 @@ class Matches:
     facets: dict[str, dict[str, int]]  # facet -> value -> segments, most first
 
 
+def _add_facets(totals: dict[str, dict[str, int]], leaf, docs: np.ndarray,
+                facets: dict[str, str]) -> None:
+    matched = np.zeros(leaf.reader().doc_count_all(), dtype=bool)
+    matched[docs] = True
+    columns = _columns(leaf, list(facets.values()))
+    for name, field in facets.items():
+        for value, count in columns[field].counts(matched).items():
+            totals[name][value] = totals[name].get(value, 0) + count
+
+
+def _ordered(totals: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    return {name: dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+            for name, counts in totals.items()}
+
+
+def count_listed(searcher, ids: np.ndarray, facets: dict[str, str] | None = None) -> Matches:
+    """The total and the `facets` of matches already listed (ascending global document
+    numbers, as array_search gives them): exact, however many."""
+    totals: dict[str, dict[str, int]] = {name: {} for name in facets or {}}
+    if facets and len(ids):
+        for leaf, offset in searcher.leaf_searchers():
+            end = offset + leaf.reader().doc_count_all()
+            docs = ids[np.searchsorted(ids, offset):np.searchsorted(ids, end)] - offset
+            if len(docs):
+                _add_facets(totals, leaf, docs, facets)
+    return Matches(len(ids), False, _ordered(totals))
+
+
 def count_matches(searcher, query, facets: dict[str, str] | None = None,
                   bound: int = TOTAL_BOUND) -> Matches:
     """Count the segments `query` matches up to `bound`, and the `facets` (name -> field)
@@ -83,14 +111,7 @@ def count_matches(searcher, query, facets: dict[str, str] | None = None,
         counted = ids[:bound - seen]
         seen += len(ids)
         if facets and len(counted):
-            matched = np.zeros(leaf.reader().doc_count_all(), dtype=bool)
-            matched[counted] = True
-            columns = _columns(leaf, list(facets.values()))
-            for name, field in facets.items():
-                for value, count in columns[field].counts(matched).items():
-                    totals[name][value] = totals[name].get(value, 0) + count
+            _add_facets(totals, leaf, counted, facets)
         if seen > bound:
             break
-    ordered = {name: dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-               for name, counts in totals.items()}
-    return Matches(min(seen, bound), seen > bound, ordered)
+    return Matches(min(seen, bound), seen > bound, _ordered(totals))

@@ -12,7 +12,7 @@ from whoosh.analysis import (
     LowercaseFilter,
     RegexTokenizer,
 )
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3PerDocReader, _lenfield
+from whoosh.codec.whoosh3 import W3Codec, W3PerDocReader
 from whoosh.fields import Schema
 from whoosh.lang import has_stopwords, stemmer_for_language, stopwords_for_language
 from whoosh.support.charset import accent_map
@@ -20,6 +20,7 @@ from whoosh.util.numeric import byte_to_length
 
 from ..gazetteer import Gazetteer
 from ..records import Transcript
+from .postings import length_bytes
 from .schema import (
     COMMON_WORDS,
     INDEX_NAME,
@@ -100,12 +101,10 @@ class _LengthsInMemory(W3PerDocReader):
     def doc_field_length(self, docnum, fieldname, default=0):
         lengths = self._lengths.get(fieldname)
         if lengths is None:
-            reader = self._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-            if reader is None:
+            lengths = length_bytes(self, fieldname)
+            if lengths is None:
                 return default
-            # One byte per document (NumericColumn "B"), past the end the default 0.
-            lengths = self._lengths[fieldname] = reader._dbfile.get(reader._basepos,
-                                                                    reader._count)
+            self._lengths[fieldname] = lengths
         lbyte = lengths[docnum] if docnum < len(lengths) else 0
         return byte_to_length(lbyte) if lbyte else None  # as W3PerDocReader does
 

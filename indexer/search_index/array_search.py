@@ -1,0 +1,231 @@
+"""Queries evaluated a posting list at a time with numpy, scored as Whoosh scores them.
+
+Whoosh ranks by walking every match in Python (postings.py says why that is the whole cost
+on this archive). Here each term of the query becomes arrays of document numbers and BM25F
+scores, computed with the same formula and the same global statistics as Whoosh's BM25F
+(idf and average field length over the whole index), and the query tree combines them:
+OR adds the scores of the documents in any part, AND of the documents in all, NOT removes,
+a filter (`Require`) keeps its scored side's scores. The ranking is Whoosh's: score, then
+document number. The total and the facets come with it, exact whatever the number of matches.
+
+A prefix is scored as the OR of its words (at most `PREFIX_WORDS`, the most frequent, as
+`cap_prefixes` already does for longer expansions): Whoosh gives each word of a short
+expansion the same constant score. Phrases, fuzzy words and anything else this module has no
+array form for are run by Whoosh's own matcher on each index segment, and their (document,
+score) pairs join the arrays; queries of a shape it does not know (`Every`, a scaled OR)
+raise `NoArrayForm` and the caller runs the query with Whoosh alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from whoosh import query as Q
+from whoosh.scoring import BM25F
+
+from .phrases import phrase_documents
+from .postings import NoArrayForm, SegmentPostings
+
+
+@dataclass
+class Scored:
+    ids: np.ndarray  # document numbers, ascending, unique (int64)
+    scores: np.ndarray  # float64, same length
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+_NOTHING = Scored(np.zeros(0, dtype=np.int64), np.zeros(0))
+
+
+def _union(parts: list[Scored]) -> Scored:
+    parts = [part for part in parts if len(part)]
+    if len(parts) <= 1:
+        return parts[0] if parts else _NOTHING
+    ids = np.concatenate([part.ids for part in parts])
+    unique, inverse = np.unique(ids, return_inverse=True)
+    scores = np.bincount(inverse, weights=np.concatenate([p.scores for p in parts]),
+                         minlength=len(unique))
+    return Scored(unique, scores)
+
+
+def _intersection(parts: list[Scored]) -> Scored:
+    parts = sorted(parts, key=len)  # the rarest first: each step only shrinks
+    result = parts[0]
+    for part in parts[1:]:
+        if not len(result):
+            break
+        ids, mine, theirs = np.intersect1d(result.ids, part.ids, assume_unique=True,
+                                           return_indices=True)
+        result = Scored(ids, result.scores[mine] + part.scores[theirs])
+    return result
+
+
+def _within(scored: Scored, allowed: Scored, keep: bool = True) -> Scored:
+    inside = np.isin(scored.ids, allowed.ids, assume_unique=True, invert=not keep)
+    return Scored(scored.ids[inside], scored.scores[inside])
+
+
+def _boosted(scored: Scored, boost: float) -> Scored:
+    return scored if boost == 1.0 else Scored(scored.ids, scored.scores * boost)
+
+
+class _SegmentEvaluator:
+    """A query on one index segment: the statistics are the whole index's (`searcher`)."""
+
+    def __init__(self, searcher, leaf_searcher, postings: SegmentPostings, prefix_words: int):
+        self.searcher = searcher
+        self.leaf = leaf_searcher
+        self.postings = postings
+        self.prefix_words = prefix_words
+        weighting = searcher.weighting
+        if type(weighting) is not BM25F or weighting._field_B:
+            raise NoArrayForm("only Whoosh's default BM25F is computed with arrays")
+        self.B, self.K1 = weighting.B, weighting.K1
+
+    def evaluate(self, query) -> Scored:
+        if isinstance(query, Q.Term):
+            return self._term(query.fieldname, query.text, query.boost)
+        if isinstance(query, Q.Prefix):
+            return _boosted(_union([self._term(query.fieldname, word, 1.0)
+                                    for word in self._prefix_words(query)]), query.boost)
+        if isinstance(query, Q.Require):
+            return _within(self.evaluate(query.a), self.evaluate(query.b))
+        if isinstance(query, Q.AndNot):
+            return _within(self.evaluate(query.a), self.evaluate(query.b), keep=False)
+        if isinstance(query, Q.And) and type(query) is Q.And:
+            positive = [q for q in query.subqueries if not isinstance(q, Q.Not)]
+            if not positive:
+                raise NoArrayForm("a query of NOTs alone")
+            result = _intersection([self.evaluate(q) for q in positive])
+            for negated in (q for q in query.subqueries if isinstance(q, Q.Not)):
+                result = _within(result, self.evaluate(negated.query), keep=False)
+                # Whoosh matches a NOT with an InverseMatcher, which scores 1.0 everywhere
+                result = Scored(result.ids, result.scores + 1.0)
+            return _boosted(result, query.boost)
+        if isinstance(query, Q.Or) and type(query) is Q.Or:
+            if query.scale is not None or query.minmatch:
+                raise NoArrayForm("a scaled OR")
+            return _boosted(_union([self.evaluate(q) for q in query.subqueries]), query.boost)
+        if query is Q.NullQuery or isinstance(query, type(Q.NullQuery)):
+            return _NOTHING
+        if isinstance(query, Q.Phrase) and query.slop == 1 and self._positional(query):
+            return self._phrase(query)
+        if isinstance(query, (Q.Phrase, Q.FuzzyTerm, Q.Wildcard, Q.Regex, Q.TermRange,
+                              Q.Variations)):
+            return self._whoosh_matches(query)
+        raise NoArrayForm(f"no array form for {type(query).__name__}")
+
+    def _term(self, fieldname: str, text, boost: float) -> Scored:
+        btext = self._bytes(fieldname, text)
+        if btext is None:
+            return _NOTHING
+        ids, tf = self.postings.term(fieldname, btext)
+        if not len(ids):
+            return _NOTHING
+        return _boosted(Scored(ids, self._scores(fieldname, btext, ids, tf)), boost)
+
+    def _bytes(self, fieldname: str, text) -> bytes | None:
+        if fieldname not in self.searcher.schema:
+            return None
+        try:
+            return self.searcher.schema[fieldname].to_bytes(text)
+        except ValueError:
+            return None
+
+    def _scores(self, fieldname: str, btext: bytes, ids: np.ndarray,
+                tf: np.ndarray) -> np.ndarray:
+        if not self.searcher.schema[fieldname].scorable:  # Whoosh's WeightScorer
+            return tf
+        idf = self.searcher.idf(fieldname, btext)
+        average = self.searcher.avg_field_length(fieldname) or 1
+        length = self.postings.lengths(fieldname)[ids]
+        K1, B = self.K1, self.B
+        # whoosh.scoring.bm25, term for term, so that the floats come out the same
+        return idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * length / average)))
+
+    def _positional(self, query: Q.Phrase) -> bool:
+        schema = self.searcher.schema
+        return (query.fieldname in schema and schema[query.fieldname].format is not None
+                and schema[query.fieldname].format.supports("positions"))
+
+    def _phrase(self, query: Q.Phrase) -> Scored:
+        """Scored as Whoosh scores a phrase: the sum of its words' scores (a repeated word
+        counts each time)."""
+        words = [self._bytes(query.fieldname, word) for word in query.words]
+        if not words or None in words:
+            return _NOTHING
+        ids, frequencies = phrase_documents(self.postings, query.fieldname, words)
+        if not len(ids):
+            return _NOTHING
+        scores = sum(self._scores(query.fieldname, word, ids, frequencies[word])
+                     for word in words)
+        return _boosted(Scored(ids, scores), query.boost)
+
+    def _prefix_words(self, query: Q.Prefix) -> list[bytes]:
+        reader = self.searcher.reader()
+        if query.fieldname not in reader.schema:
+            return []
+        words = list(reader.expand_prefix(query.fieldname, query.text))
+        if len(words) > self.prefix_words:
+            words.sort(key=lambda w: -reader.doc_frequency(query.fieldname, w))
+            words = words[:self.prefix_words]
+        return words
+
+    def _whoosh_matches(self, query) -> Scored:
+        """Whoosh's own matcher for this part, every match listed with its score."""
+        matcher = query.matcher(self.leaf, self.searcher.context())
+        ids, scores = [], []
+        while matcher.is_active():
+            ids.append(matcher.id())
+            scores.append(matcher.score())
+            matcher.next()
+        return Scored(np.array(ids, dtype=np.int64), np.array(scores, dtype=np.float64))
+
+
+@dataclass
+class Ranked:
+    """Every match of a query, global document numbers, with the top of the ranking."""
+
+    ids: np.ndarray  # ascending
+    scores: np.ndarray
+
+    def top(self, count: int) -> list[tuple[int, float]]:
+        """The `count` best (document, score): highest score first, then lowest document,
+        as Whoosh's collector ranks ties."""
+        if count <= 0 or not len(self.ids):
+            return []
+        if len(self.ids) > count:
+            # Everything scoring at least the count-th best score, then the exact order.
+            threshold = np.partition(self.scores, len(self.scores) - count)[-count]
+            candidates = np.flatnonzero(self.scores >= threshold)
+        else:
+            candidates = np.arange(len(self.ids))
+        order = candidates[np.lexsort((self.ids[candidates], -self.scores[candidates]))]
+        return [(int(self.ids[i]), float(self.scores[i])) for i in order[:count]]
+
+
+def _segment_postings(leaf_searcher) -> SegmentPostings:
+    """Kept on the leaf searcher until it is reopened after a commit (like counting.py's
+    facet columns): the field lengths are read once per index segment."""
+    cache = leaf_searcher._field_caches
+    if "array-postings" not in cache:
+        cache["array-postings"] = SegmentPostings(leaf_searcher.reader())
+    return cache["array-postings"]
+
+
+def rank(searcher, query, prefix_words: int) -> Ranked:
+    """All the matches of `query` in the index `searcher` reads, with their scores.
+
+    Raises NoArrayForm when the query has a part with no array form."""
+    ids, scores = [], []
+    for leaf, offset in searcher.leaf_searchers():
+        evaluator = _SegmentEvaluator(searcher, leaf, _segment_postings(leaf), prefix_words)
+        scored = evaluator.evaluate(query)
+        ids.append(scored.ids + offset)
+        scores.append(scored.scores)
+    if not ids:
+        return Ranked(_NOTHING.ids, _NOTHING.scores)
+    return Ranked(np.concatenate(ids), np.concatenate(scores))

@@ -1,0 +1,208 @@
+"""From the query typed to Whoosh's query: parsing, field choice, refinement, filters.
+
+The tree it makes is what `SegmentSearcher` evaluates (array_search.py, or Whoosh itself).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+
+from whoosh import query as Q
+from whoosh.fields import Schema
+from whoosh.qparser import (
+    FieldAliasPlugin,
+    FuzzyTermPlugin,
+    MultifieldPlugin,
+    QueryParser,
+    syntax,
+)
+
+from ..results import QUERY_FIELDS, QuerySyntaxError, check_query
+from .schema import (
+    COMMON_WORDS,
+    FUZZY_PREFIX,
+    PAIRS,
+    PAIRS_INCOMPLETE,
+    _folding_analyzer,
+    stem_field,
+    stems_folded_words,
+)
+from .writing import _pairs
+
+# A prefix stands for at most this many words, the most frequent in the archive.
+PREFIX_WORDS = 100
+
+
+class _WordFieldsPlugin(MultifieldPlugin):
+    """Whoosh's MultifieldPlugin, except that a plain word (`WordNode`: not a phrase, prefix
+    or fuzzy word) may read fewer fields, chosen by `word_fields(word)`."""
+
+    def __init__(self, fieldnames: list[str], boosts: dict[str, float],
+                 word_fields: Callable[[str], list[str]] | None):
+        super().__init__(fieldnames, fieldboosts=boosts)
+        self.word_fields = word_fields
+
+    def do_multifield(self, parser, group):
+        for i, node in enumerate(group):
+            if isinstance(node, syntax.GroupNode):
+                group[i] = self.do_multifield(parser, node)
+            elif node.has_fieldname and node.fieldname is None:
+                names = (self.word_fields(node.text)
+                         if self.word_fields and type(node) is syntax.WordNode
+                         else self.fieldnames)
+                fielded = []
+                for name in names:
+                    copied = copy.copy(node)
+                    copied.set_fieldname(name)
+                    copied.set_boost(self.boosts.get(name, 1.0))
+                    fielded.append(copied)
+                group[i] = self.group(fielded)
+        return group
+
+
+_FOLDING = _folding_analyzer()
+
+
+def _plain_word_fields(stems: list[str]) -> Callable[[str], list[str]]:
+    """A plain word reads the stem fields and the entity names, not also `text`: that was an
+    OR over four fields, every match scored in Python, for no segment the stems miss (they
+    fold like `text`, and each segment's language has one). A common word ("the", "de") reads
+    `text` alone: the stem field of its language drops it, and in the other language's stems
+    it would be a required word no segment of that language has ("the security")."""
+    def fields(word: str) -> list[str]:
+        folded = [t.text for t in _FOLDING(word)]
+        if folded and all(w in COMMON_WORDS for w in folded):
+            return ["text"]
+        return [*stems, "entity_names"]
+    return fields
+
+
+def _parser(schema: Schema, words_read_stems: bool = False) -> QueryParser:
+    stems = [name for name in schema.names() if name.startswith("stem_")]
+    fields = ["text", *stems, "entity_names"]
+    boosts = {"text": 1.0, "entity_names": 0.6, **{name: 0.8 for name in stems}}
+    parser = QueryParser(None, schema)
+    parser.add_plugin(_WordFieldsPlugin(
+        fields, boosts, _plain_word_fields(stems) if words_read_stems else None))
+    parser.add_plugin(FuzzyTermPlugin())
+    parser.add_plugin(FieldAliasPlugin(_field_aliases()))
+    return parser
+
+
+def _field_aliases() -> dict[str, list[str]]:
+    aliases: dict[str, list[str]] = {}
+    for alias, target in QUERY_FIELDS.items():
+        if alias != target:
+            aliases.setdefault(target, []).append(alias)
+    return aliases
+
+
+def _pair_phrase(phrase: Q.Phrase, common: frozenset[str]):
+    """A phrase of common words as the same phrase of their pairs (module doc); others as is."""
+    if not all(w in common for w in phrase.words):
+        return phrase
+    pairs = _pairs(list(phrase.words), common)
+    if len(pairs) == 1:
+        return Q.Term(PAIRS, pairs[0], boost=phrase.boost)
+    return Q.Phrase(PAIRS, pairs, boost=phrase.boost)
+
+
+def _refine(query, resolve_entity: Callable[[str], str | None],
+            pairs: frozenset[str] = frozenset()):
+    """Exact phrases read only the unstemmed fields (the pairs of `pairs`, the common words,
+    when the index has them for every document); entity names become canonical ids."""
+    if isinstance(query, Q.Or) and any(isinstance(q, Q.Phrase) for q in query.subqueries):
+        # A phrase whose stop words the stem field dropped arrives there as a single Term
+        # ('"il y a"' -> stem_fr:a): no stemmed form of a phrase is exact.
+        kept = [q for q in query.subqueries
+                if not (isinstance(q, (Q.Phrase, Q.Term)) and q.fieldname.startswith("stem_"))]
+        return Q.Or([_refine(q, resolve_entity, pairs) for q in kept])
+    if isinstance(query, Q.Or) and any(isinstance(q, Q.Prefix) for q in query.subqueries):
+        # A prefix of the words as said: its stems and alias forms add no word it lacks, and
+        # each field multiplies the thousands of words a short prefix can expand to.
+        return Q.Or([q for q in query.subqueries
+                     if not (isinstance(q, Q.Prefix) and q.fieldname != "text")])
+    if (pairs and isinstance(query, Q.Phrase) and query.fieldname == "text"
+            and query.slop == 1 and len(query.words) > 1):
+        return _pair_phrase(query, pairs)
+    if isinstance(query, Q.FuzzyTerm) and query.prefixlength < FUZZY_PREFIX:
+        # With no fixed first letter Whoosh computes an edit distance for every word of the
+        # field: 10 s a query at 100k segments; the first letter right brings it to ~0.1 s.
+        return Q.FuzzyTerm(query.fieldname, query.text, boost=query.boost,
+                           maxdist=query.maxdist, prefixlength=FUZZY_PREFIX)
+    if isinstance(query, Q.Term) and query.fieldname == "entities":
+        return Q.Term("entities", (resolve_entity(query.text) or query.text).lower())
+    if query.is_leaf():
+        return query
+    return query.apply(lambda q: _refine(q, resolve_entity, pairs))
+
+
+def cap_prefixes(query, reader, limit: int = PREFIX_WORDS):
+    """Each prefix as its `limit` most frequent words in the archive ("cons*" would otherwise
+    read the postings of every word starting so: seconds a query on a large archive)."""
+    if isinstance(query, Q.Prefix):
+        field = reader.schema[query.fieldname]
+        words = [field.from_bytes(w) for w in reader.expand_prefix(query.fieldname, query.text)]
+        if len(words) <= limit:
+            return query
+        words.sort(key=lambda w: -reader.doc_frequency(query.fieldname, w))
+        return Q.Or([Q.Term(query.fieldname, w, boost=query.boost) for w in words[:limit]])
+    if query.is_leaf():
+        return query
+    return query.apply(lambda q: cap_prefixes(q, reader, limit))
+
+
+def indexed_pairs(index_dir: Path, schema: Schema) -> frozenset[str]:
+    """The common words whose pairs every document of the index has (none: no pairs)."""
+    if PAIRS not in schema or (index_dir / PAIRS_INCOMPLETE).exists():
+        return frozenset()
+    return COMMON_WORDS
+
+
+def words_read_stems(schema: Schema, reader) -> bool:
+    """Whether plain words can skip `text`: the stem fields fold before stemming and every
+    language of the index's segments has one (see `_plain_word_fields`)."""
+    stems = [name for name in schema.names() if name.startswith("stem_")]
+    if not stems or not all(stems_folded_words(schema[name].analyzer) for name in stems):
+        return False
+    return all(stem_field(language.decode()) in schema
+               for language in reader.lexicon("language"))
+
+
+def parse_query(schema: Schema, text: str, resolve_entity: Callable[[str], str | None],
+                pairs: frozenset[str] = frozenset(), words_read_stems: bool = False):
+    """The query as Whoosh's; `pairs`: see `indexed_pairs`, `words_read_stems`: see
+    `words_read_stems()`."""
+    text = check_query(text)
+    try:
+        parsed = _parser(schema, words_read_stems).parse(text)
+    except Exception as exc:  # Whoosh raises assorted errors on odd syntax
+        raise QuerySyntaxError(f"Cannot read the query: {exc}") from exc
+    if parsed is Q.NullQuery or isinstance(parsed, type(Q.NullQuery)):
+        raise QuerySyntaxError("The query has no searchable words (only operators, "
+                               "punctuation or words too common to index).")
+    return _refine(parsed, resolve_entity, pairs)
+
+
+def filters_query(language: str | None, entity: str | None, speaker: str | None,
+             year: str | None, resolve_entity: Callable[[str], str | None]):
+    terms = []
+    if language:
+        terms.append(Q.Term("language", language.lower()))
+    if entity:
+        terms.append(Q.Term("entities", (resolve_entity(entity) or entity).lower()))
+    if speaker:
+        terms.append(Q.Term("speaker_key", speaker))
+    if year:
+        terms.append(Q.Term("year", year))
+    return Q.And(terms) if terms else None
+
+
+def words_as_said_parser(schema: Schema) -> QueryParser:
+    """A parser of words on the `text` field (the words as said), with the field aliases: what
+    the spelling suggestions check against, rather than stems."""
+    parser = QueryParser("text", schema)
+    parser.add_plugin(FieldAliasPlugin(_field_aliases()))
+    return parser

@@ -1,0 +1,147 @@
+"""Queries evaluated with arrays (array_search.py) find, score and rank what Whoosh does.
+
+A synthetic bilingual archive (the benchmark's generator) is indexed for real on two index
+segments with deletions; every query the site can make of the kinds the benchmark draws
+(words, AND, phrases, prefixes, fuzzy words, entity and other filters) plus OR, NOT, fields
+and phrases of common words is run both ways and compared match by match.
+"""
+
+from __future__ import annotations
+
+import pytest
+from whoosh import query as Q
+
+from bench.search import pick_queries
+from bench.synthetic import ArchiveGenerator
+from indexer.gazetteer import Gazetteer
+from indexer.search_index import SegmentSearcher, add_many, remove_from_index
+from indexer.search_index.array_search import rank
+from indexer.search_index.counting import count_listed, count_matches
+from indexer.search_index.parsing import PREFIX_WORDS
+from indexer.search_index.querying import FACETS
+
+SEGMENTS = 6000
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory, gazetteer: Gazetteer):
+    transcripts = list(ArchiveGenerator(11).transcripts(SEGMENTS))
+    path = tmp_path_factory.mktemp("arrays") / "index"
+    half = len(transcripts) // 2
+    add_many(path, transcripts[:half], gazetteer, parallel=True)  # one segment per process
+    add_many(path, transcripts[half:], gazetteer)  # replaces nothing: adds a segment
+    removed = transcripts[1].video_id
+    remove_from_index(path, removed)
+    add_many(path, [transcripts[half + 1]], gazetteer)  # re-indexed: deletes, then adds
+    return path, transcripts, removed
+
+
+@pytest.fixture(scope="module")
+def searcher(archive, gazetteer: Gazetteer) -> SegmentSearcher:
+    return SegmentSearcher(archive[0], gazetteer)
+
+
+def test_the_archive_has_several_index_segments_and_deletions(searcher) -> None:
+    whoosh = searcher._searcher()
+    leaves = [leaf.reader() for leaf, _offset in whoosh.leaf_searchers()]
+    assert len(leaves) >= 2
+    assert any(reader.has_deletions() for reader in leaves)
+
+
+def _prefixes_as_words(query, reader, limit: int = PREFIX_WORDS):
+    """A prefix as the OR of its words, which is how array_search scores it (Whoosh gives a
+    short expansion one constant score)."""
+    if isinstance(query, Q.Prefix):
+        words = list(reader.expand_prefix(query.fieldname, query.text))
+        words.sort(key=lambda w: -reader.doc_frequency(query.fieldname, w))
+        return Q.Or([Q.Term(query.fieldname, w) for w in words[:limit]],
+                    boost=query.boost)
+    if query.is_leaf():
+        return query
+    return query.apply(lambda q: _prefixes_as_words(q, reader, limit))
+
+
+def _compare(searcher: SegmentSearcher, text: str, prefix_words: int = PREFIX_WORDS,
+             **filters) -> int:
+    whoosh = searcher._searcher()
+    _parsed, query = searcher.whoosh_query(text, **filters)
+    ranked = rank(whoosh, query, prefix_words)
+    expanded = _prefixes_as_words(query, whoosh.reader(), prefix_words)
+    reference = [(hit.docnum, hit.score) for hit in whoosh.search(expanded, limit=None)]
+    expected = dict(reference)
+    label = f"{text!r} {filters}"
+    assert len(ranked.ids) == len(reference), label
+    assert sorted(ranked.ids.tolist()) == ranked.ids.tolist(), label
+    assert set(ranked.ids.tolist()) == set(expected), label
+    for doc, score in zip(ranked.ids.tolist(), ranked.scores.tolist()):
+        assert score == pytest.approx(expected[doc], rel=1e-9, abs=1e-12), (label, doc)
+    # Whoosh's order: score, then document number (scores equal to the last bits are ties).
+    order = sorted(reference, key=lambda pair: (-round(pair[1], 9), pair[0]))
+    assert [doc for doc, _ in ranked.top(25)] == [doc for doc, _ in order[:25]], label
+    return len(reference)
+
+
+def _drawn(archive, kind: str, count: int) -> list[tuple[str, dict]]:
+    _path, transcripts, removed = archive
+    kept = [t for t in transcripts if t.video_id != removed]
+    return pick_queries(kept, count, 5)[kind]
+
+
+@pytest.mark.parametrize("kind", ["term", "and", "phrase", "prefix", "entity", "fuzzy"])
+def test_drawn_queries_match_whoosh(archive, searcher, kind: str) -> None:
+    queries = _drawn(archive, kind, 6 if kind == "fuzzy" else 25)
+    found = [_compare(searcher, text, **{k: v for k, v in kw.items() if k != "facets"})
+             for text, kw in queries]
+    assert sum(found) > 0
+
+
+@pytest.mark.parametrize("text,filters", [
+    ("afghanistan OR russie", {}),
+    ("securite NOT nato", {}),
+    ("securite ANDNOT nato", {}),
+    ("otan AND NOT russie", {}),
+    ("nato", {"language": "en"}),
+    ("nato", {"language": "fr", "year": "2010"}),
+    ('"de la"', {}),
+    ('"il y a"', {}),
+    ('"of the"', {}),
+    ('"the the"', {}),
+    ('"de la" OR "of the"', {"language": "fr"}),
+    ("speaker:ahmed", {}),
+    ("entity:nato", {}),
+    ("secur* OR def*", {}),
+    ("terorisme~", {}),
+    ('"Terres australes"~3', {}),
+])
+def test_operators_fields_filters_and_common_phrases_match_whoosh(searcher, text: str,
+                                                                  filters: dict) -> None:
+    _compare(searcher, text, **filters)
+
+
+def test_a_prefix_is_its_most_frequent_words(searcher) -> None:
+    """Each prefix word is scored as a word; past the cap only the most frequent are read."""
+    whoosh = searcher._searcher()
+    assert len(list(whoosh.reader().expand_prefix("text", "co"))) > 3
+    assert _compare(searcher, "co*", prefix_words=3) > 0
+
+
+def test_totals_and_facets_are_whoosh_s_exact_counts(archive, searcher) -> None:
+    whoosh = searcher._searcher()
+    fields = dict(FACETS)
+    for text, kw in _drawn(archive, "term", 8) + [("nato", {"entity": "Russie"})]:
+        _parsed, query = searcher.whoosh_query(text, **{k: v for k, v in kw.items()
+                                                        if k != "facets"})
+        listed = count_listed(whoosh, rank(whoosh, query, PREFIX_WORDS).ids, fields)
+        counted = count_matches(whoosh, query, fields, bound=10 * SEGMENTS)
+        assert (listed.total, listed.facets) == (counted.total, counted.facets), text
+        assert not listed.total_is_lower_bound
+
+
+def test_a_query_with_no_array_form_is_searched_by_whoosh(searcher) -> None:
+    """NOT alone has no array form: Whoosh runs it, with its bounded count."""
+    results = searcher.search("NOT nato", per_page=5)
+    assert results.total > 0 and len(results.hits) == 5
+    assert all("nato" not in hit.text.lower() for hit in results.hits)
+    bounded = SegmentSearcher(searcher.index_dir, searcher.gazetteer,
+                              count_bound=10).search("NOT nato")
+    assert bounded.total == 10 and bounded.total_is_lower_bound
