@@ -3,13 +3,14 @@
 A synthetic bilingual archive (the benchmark's generator) is indexed for real on two index
 segments with deletions; every query the site can make of the kinds the benchmark draws
 (words, AND, phrases, prefixes, fuzzy words, entity and other filters) plus OR, NOT, fields
-and phrases of common words is run both ways and compared match by match.
+and phrases of common words is run both ways and compared match by match. Prefixes and fuzzy
+words are expanded to their words first, as the site does (parsing.expand_words, tested with
+the parser).
 """
 
 from __future__ import annotations
 
 import pytest
-from whoosh import query as Q
 
 from bench.search import pick_queries
 from bench.synthetic import ArchiveGenerator
@@ -17,7 +18,6 @@ from indexer.gazetteer import Gazetteer
 from indexer.search_index import SegmentSearcher, add_many, remove_from_index
 from indexer.search_index.array_search import rank
 from indexer.search_index.counting import count_listed, count_matches
-from indexer.search_index.parsing import PREFIX_WORDS
 from indexer.search_index.querying import FACETS
 
 SEGMENTS = 6000
@@ -48,26 +48,11 @@ def test_the_archive_has_several_index_segments_and_deletions(searcher) -> None:
     assert any(reader.has_deletions() for reader in leaves)
 
 
-def _prefixes_as_words(query, reader, limit: int = PREFIX_WORDS):
-    """A prefix as the OR of its words, which is how array_search scores it (Whoosh gives a
-    short expansion one constant score)."""
-    if isinstance(query, Q.Prefix):
-        words = list(reader.expand_prefix(query.fieldname, query.text))
-        words.sort(key=lambda w: -reader.doc_frequency(query.fieldname, w))
-        return Q.Or([Q.Term(query.fieldname, w) for w in words[:limit]],
-                    boost=query.boost)
-    if query.is_leaf():
-        return query
-    return query.apply(lambda q: _prefixes_as_words(q, reader, limit))
-
-
-def _compare(searcher: SegmentSearcher, text: str, prefix_words: int = PREFIX_WORDS,
-             **filters) -> int:
+def _compare(searcher: SegmentSearcher, text: str, **filters) -> int:
     whoosh = searcher._searcher()
-    _parsed, query = searcher.whoosh_query(text, **filters)
-    ranked = rank(whoosh, query, prefix_words)
-    expanded = _prefixes_as_words(query, whoosh.reader(), prefix_words)
-    reference = [(hit.docnum, hit.score) for hit in whoosh.search(expanded, limit=None)]
+    _parsed, query = searcher.whoosh_query(text, **filters)  # prefixes and fuzzy words expanded
+    ranked = rank(whoosh, query)
+    reference = [(hit.docnum, hit.score) for hit in whoosh.search(query, limit=None)]
     expected = dict(reference)
     label = f"{text!r} {filters}"
     assert len(ranked.ids) == len(reference), label
@@ -118,20 +103,13 @@ def test_operators_fields_filters_and_common_phrases_match_whoosh(searcher, text
     _compare(searcher, text, **filters)
 
 
-def test_a_prefix_is_its_most_frequent_words(searcher) -> None:
-    """Each prefix word is scored as a word; past the cap only the most frequent are read."""
-    whoosh = searcher._searcher()
-    assert len(list(whoosh.reader().expand_prefix("text", "co"))) > 3
-    assert _compare(searcher, "co*", prefix_words=3) > 0
-
-
 def test_totals_and_facets_are_whoosh_s_exact_counts(archive, searcher) -> None:
     whoosh = searcher._searcher()
     fields = dict(FACETS)
     for text, kw in _drawn(archive, "term", 8) + [("nato", {"entity": "Russie"})]:
         _parsed, query = searcher.whoosh_query(text, **{k: v for k, v in kw.items()
                                                         if k != "facets"})
-        listed = count_listed(whoosh, rank(whoosh, query, PREFIX_WORDS).ids, fields)
+        listed = count_listed(whoosh, rank(whoosh, query).ids, fields)
         counted = count_matches(whoosh, query, fields, bound=10 * SEGMENTS)
         assert (listed.total, listed.facets) == (counted.total, counted.facets), text
         assert not listed.total_is_lower_bound

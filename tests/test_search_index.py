@@ -277,7 +277,7 @@ def test_a_prefix_reads_the_words_as_said_and_its_most_frequent_words(
     from whoosh import query as Q
 
     from indexer.search_index import SegmentSearcher
-    from indexer.search_index.parsing import cap_prefixes
+    from indexer.search_index.parsing import expand_words
 
     tagger = EntityTagger(gazetteer)
     path = tmp_path / "index"
@@ -286,14 +286,40 @@ def test_a_prefix_reads_the_words_as_said_and_its_most_frequent_words(
     searcher = SegmentSearcher(path, gazetteer)
     assert searcher.search("coop*").total == 4
     reader = searcher._searcher().reader()
-    capped = cap_prefixes(Q.Prefix("text", "coop"), reader, limit=2)
+    capped = expand_words(Q.Prefix("text", "coop"), reader, limit=2)
     # The most frequent first ("cooperation", in two segments), then the first of the ties.
     assert [t.text for t in capped.subqueries] == ["cooperation", "cooperative"]
     from indexer.search_index import parse_query
 
     parsed = parse_query(searcher._searcher().schema, "coop*", gazetteer.lookup)
     assert {leaf.fieldname for leaf in parsed.leaves()} == {"text"}  # not stems nor aliases
-    assert cap_prefixes(Q.Prefix("text", "coop"), reader, limit=10) == Q.Prefix("text", "coop")
+    every = expand_words(Q.Prefix("text", "coop"), reader, limit=10)
+    assert [t.text for t in every.subqueries] == ["cooperation", "cooperative", "cooperer",
+                                                  "coopter"]
+
+
+def test_a_fuzzy_word_is_the_words_whoosh_finds_within_its_distance(
+        tmp_path: Path, gazetteer: Gazetteer) -> None:
+    from whoosh import query as Q
+
+    from indexer.search_index import SegmentSearcher
+    from indexer.search_index.parsing import expand_words
+
+    tagger = EntityTagger(gazetteer)
+    path = tmp_path / "index"
+    texts = ["le terrorisme", "le terorisme", "les terroristes", "le tourisme", "le lyrisme"]
+    add_to_index(path, transcript("aaaaaaaaaaaaaaaa", texts, "fr", tagger), gazetteer)
+    searcher = SegmentSearcher(path, gazetteer)
+    reader = searcher._searcher().reader()
+    for maxdist in (1, 2):
+        fuzzy = Q.FuzzyTerm("text", "terrorisme", maxdist=maxdist, prefixlength=1)
+        words = {t.text for t in expand_words(fuzzy, reader).subqueries}
+        assert words == set(reader.terms_within("text", "terrorisme", maxdist, prefix=1))
+        assert "terorisme" in words and "lyrisme" not in words
+    found = searcher.search("terrorisme~")
+    # The stem fields too: "terroristes" has the stem of "terrorisme"; "tourisme" is 2 edits.
+    assert {h.text for h in found.hits} == {"le terrorisme", "le terorisme", "les terroristes"}
+    assert all("<mark>" in h.highlight for h in found.hits)
 
 
 SECURITY = ["La sécurité des élections est assurée.", "Security in Brussels was tight."]

@@ -8,12 +8,11 @@ OR adds the scores of the documents in any part, AND of the documents in all, NO
 a filter (`Require`) keeps its scored side's scores. The ranking is Whoosh's: score, then
 document number. The total and the facets come with it, exact whatever the number of matches.
 
-A prefix is scored as the OR of its words (at most `PREFIX_WORDS`, the most frequent, as
-`cap_prefixes` already does for longer expansions): Whoosh gives each word of a short
-expansion the same constant score. Phrases, fuzzy words and anything else this module has no
-array form for are run by Whoosh's own matcher on each index segment, and their (document,
-score) pairs join the arrays; queries of a shape it does not know (`Every`, a scaled OR)
-raise `NoArrayForm` and the caller runs the query with Whoosh alone.
+Prefixes and fuzzy words arrive as the OR of their words (parsing.expand_words). Exact
+phrases have their own array form (phrases.py). Wildcards, ranges and phrases with slop are
+run by Whoosh's own matcher on each index segment, and their (document, score) pairs join
+the arrays; queries of a shape this module does not know (a NOT alone, a scaled OR) raise
+`NoArrayForm` and the caller runs the query with Whoosh alone.
 """
 
 from __future__ import annotations
@@ -75,11 +74,10 @@ def _boosted(scored: Scored, boost: float) -> Scored:
 class _SegmentEvaluator:
     """A query on one index segment: the statistics are the whole index's (`searcher`)."""
 
-    def __init__(self, searcher, leaf_searcher, postings: SegmentPostings, prefix_words: int):
+    def __init__(self, searcher, leaf_searcher, postings: SegmentPostings):
         self.searcher = searcher
         self.leaf = leaf_searcher
         self.postings = postings
-        self.prefix_words = prefix_words
         weighting = searcher.weighting
         if type(weighting) is not BM25F or weighting._field_B:
             raise NoArrayForm("only Whoosh's default BM25F is computed with arrays")
@@ -88,9 +86,6 @@ class _SegmentEvaluator:
     def evaluate(self, query) -> Scored:
         if isinstance(query, Q.Term):
             return self._term(query.fieldname, query.text, query.boost)
-        if isinstance(query, Q.Prefix):
-            return _boosted(_union([self._term(query.fieldname, word, 1.0)
-                                    for word in self._prefix_words(query)]), query.boost)
         if isinstance(query, Q.Require):
             return _within(self.evaluate(query.a), self.evaluate(query.b))
         if isinstance(query, Q.AndNot):
@@ -113,8 +108,7 @@ class _SegmentEvaluator:
             return _NOTHING
         if isinstance(query, Q.Phrase) and query.slop == 1 and self._positional(query):
             return self._phrase(query)
-        if isinstance(query, (Q.Phrase, Q.FuzzyTerm, Q.Wildcard, Q.Regex, Q.TermRange,
-                              Q.Variations)):
+        if isinstance(query, (Q.Phrase, Q.MultiTerm, Q.TermRange)):
             return self._whoosh_matches(query)
         raise NoArrayForm(f"no array form for {type(query).__name__}")
 
@@ -141,7 +135,7 @@ class _SegmentEvaluator:
             return tf
         idf = self.searcher.idf(fieldname, btext)
         average = self.searcher.avg_field_length(fieldname) or 1
-        length = self.postings.lengths(fieldname)[ids]
+        length = self.postings.lengths(fieldname, ids)
         K1, B = self.K1, self.B
         # whoosh.scoring.bm25, term for term, so that the floats come out the same
         return idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * length / average)))
@@ -163,16 +157,6 @@ class _SegmentEvaluator:
         scores = sum(self._scores(query.fieldname, word, ids, frequencies[word])
                      for word in words)
         return _boosted(Scored(ids, scores), query.boost)
-
-    def _prefix_words(self, query: Q.Prefix) -> list[bytes]:
-        reader = self.searcher.reader()
-        if query.fieldname not in reader.schema:
-            return []
-        words = list(reader.expand_prefix(query.fieldname, query.text))
-        if len(words) > self.prefix_words:
-            words.sort(key=lambda w: -reader.doc_frequency(query.fieldname, w))
-            words = words[:self.prefix_words]
-        return words
 
     def _whoosh_matches(self, query) -> Scored:
         """Whoosh's own matcher for this part, every match listed with its score."""
@@ -216,13 +200,13 @@ def _segment_postings(leaf_searcher) -> SegmentPostings:
     return cache["array-postings"]
 
 
-def rank(searcher, query, prefix_words: int) -> Ranked:
+def rank(searcher, query) -> Ranked:
     """All the matches of `query` in the index `searcher` reads, with their scores.
 
     Raises NoArrayForm when the query has a part with no array form."""
     ids, scores = [], []
     for leaf, offset in searcher.leaf_searchers():
-        evaluator = _SegmentEvaluator(searcher, leaf, _segment_postings(leaf), prefix_words)
+        evaluator = _SegmentEvaluator(searcher, leaf, _segment_postings(leaf))
         scored = evaluator.evaluate(query)
         ids.append(scored.ids + offset)
         scores.append(scored.scores)

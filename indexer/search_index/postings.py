@@ -20,8 +20,9 @@ from whoosh.util.numeric import byte_to_length
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int64)
 _EMPTY_WEIGHTS = np.zeros(0, dtype=np.float64)
-# Whoosh stores a field's length per document as one byte (length_to_byte); 0 means none.
-_LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+# Whoosh stores a field's length per document as one byte (length_to_byte). 0 means none;
+# a document with a posting in the field always has a length, 1 only keeps the division safe.
+_LENGTH_OF_BYTE = np.array([byte_to_length(b) or 1 for b in range(256)], dtype=np.float64)
 
 
 def _block_arrays(matcher: W3LeafMatcher) -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -60,7 +61,7 @@ class SegmentPostings:
         if deleted:
             self.live = np.ones(self.doc_count, dtype=bool)
             self.live[np.array(deleted, dtype=np.int64)] = False
-        self._lengths: dict[str, np.ndarray] = {}
+        self._length_codes: dict[str, np.ndarray] = {}
 
     def term(self, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
         """Document numbers (ascending) and weights (term frequencies) of one term."""
@@ -115,15 +116,18 @@ class SegmentPostings:
             matcher._goto(matcher._nextoffset)
         return found
 
-    def lengths(self, fieldname: str) -> np.ndarray:
-        """Each document's length in `fieldname`, as Whoosh's scorer reads it (1 when none)."""
-        if fieldname not in self._lengths:
+    def lengths(self, fieldname: str, docs: np.ndarray) -> np.ndarray:
+        """The length of `fieldname` in each of `docs`, as Whoosh's scorer reads it.
+
+        Kept as the stored byte per document (1 MB a field at 1M segments, for each thread's
+        searcher), turned into lengths only for the documents asked."""
+        if fieldname not in self._length_codes:
             codes = np.zeros(self.doc_count, dtype=np.uint8)
             stored = length_bytes(self.reader._perdoc, fieldname)
             if stored:
                 codes[:len(stored)] = np.frombuffer(stored, dtype=np.uint8)[:self.doc_count]
-            self._lengths[fieldname] = np.where(codes > 0, _LENGTH_OF_BYTE[codes], 1.0)
-        return self._lengths[fieldname]
+            self._length_codes[fieldname] = codes
+        return _LENGTH_OF_BYTE[self._length_codes[fieldname][docs]]
 
 
 def length_bytes(perdoc: W3PerDocReader, fieldname: str) -> bytes | None:

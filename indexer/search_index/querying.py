@@ -19,8 +19,7 @@ from .array_search import rank
 from .counting import TOTAL_BOUND, count_listed, count_matches
 from .hits import entity_matcher, make_hit, matched_terms
 from .parsing import (
-    PREFIX_WORDS,
-    cap_prefixes,
+    expand_words,
     filters_query,
     indexed_pairs,
     parse_query,
@@ -89,7 +88,7 @@ class SegmentSearcher:
         fields = ({name: field for name, field in FACETS.items() if field in searcher.schema}
                   if facets else None)
         try:
-            ranked = rank(searcher, query, PREFIX_WORDS)
+            ranked = rank(searcher, query)
         except NoArrayForm as exc:
             logger.debug("searched with Whoosh alone: %s", exc)
             top, matches = self._whoosh_search(searcher, query, page * per_page, fields)
@@ -110,7 +109,7 @@ class SegmentSearcher:
         """The query as parsed, and with the filters: what `search` runs."""
         searcher = self._searcher()
         lookup = self.gazetteer.lookup
-        parsed = cap_prefixes(parse_query(searcher.schema, text, lookup, self._local.pairs,
+        parsed = expand_words(parse_query(searcher.schema, text, lookup, self._local.pairs,
                                           self._local.words_read_stems),
                               searcher.reader())
         filters = filters_query(language, entity, speaker, year, lookup)
