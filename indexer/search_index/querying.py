@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 FACETS = {"language": "language", "entity": "entities", "speaker": "speaker_key",
           "year": "year"}
 
+
 class SegmentSearcher:
     """Searches one index for the life of an app or a command.
 
@@ -45,7 +46,7 @@ class SegmentSearcher:
     def __init__(self, index_dir: Path, gazetteer: Gazetteer, count_bound: int = TOTAL_BOUND):
         self.index_dir = index_dir
         self.gazetteer = gazetteer
-        self.count_bound = count_bound  # matches counted exactly (counting.py)
+        self.count_bound = count_bound  # for queries Whoosh runs itself (counting.py)
         self._local = threading.local()
 
     def _searcher(self):
