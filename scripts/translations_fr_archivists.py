@@ -18,6 +18,10 @@ ARCHIVISTS = {
     "Done": "Terminé",
     "Failed": "Échec",
     "Job %(id)d (%(name)s) is queued again.": "La tâche %(id)d (%(name)s) est remise en file.",
+    "There is no job %(id)d.": "Il n'y a pas de tâche %(id)d.",
+    "Job %(id)d has not failed (it is %(state)s): only failed jobs can be retried.":
+        "La tâche %(id)d n'est pas en échec (état : %(state)s) : seules les tâches en échec "
+        "peuvent être réessayées.",
     "Jobs": "Tâches",
     "Indexing jobs": "Tâches d'indexation",
     "Each file is transcribed, then added to the search index. This page updates itself every "

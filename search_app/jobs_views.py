@@ -60,7 +60,15 @@ def retry(job_id: int):
         try:
             job = retry_job(job_id)
         except JobError as exc:
-            flash(str(exc))
+            flash(_refusal(exc))
         else:
             flash(_("Job %(id)d (%(name)s) is queued again.", id=job.id, name=job.name))
     return redirect(url_for("jobs_views.page"))
+
+
+def _refusal(exc) -> str:
+    """Why a retry was refused, in the UI language (JobError's message is the CLI's)."""
+    if exc.state is None:
+        return _("There is no job %(id)d.", id=exc.job_id)
+    return _("Job %(id)d has not failed (it is %(state)s): only failed jobs can be retried.",
+             id=exc.job_id, state=str(STATES.get(exc.state, exc.state)).lower())

@@ -338,8 +338,12 @@ def test_jobs_page_json_and_retry(app, archivist) -> None:
     assert "Job 1 (a.mp4) is queued again." in retried.text
     with app.app_context():
         assert db.session.get(Job, 1).state == "queued"
-    refused = archivist.post("/jobs/2/retry", follow_redirects=True)
-    assert "only failed jobs can be retried" in refused.text
+    refused = archivist.post("/jobs/2/retry?ui=en", follow_redirects=True)
+    assert "Job 2 has not failed (it is transcribing): only failed jobs can be" in refused.text
+    refused = archivist.post("/jobs/2/retry?ui=fr", follow_redirects=True)
+    assert "La tâche 2 n&#39;est pas en échec (état : transcription)" in refused.text
+    missing = archivist.post("/jobs/9/retry?ui=fr", follow_redirects=True)
+    assert "Il n&#39;y a pas de tâche 9." in missing.text
 
 
 def test_csrf_is_required_on_the_new_forms(make_app) -> None:

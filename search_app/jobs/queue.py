@@ -26,7 +26,12 @@ STATES = ("queued", "running", "transcribed", "done", "failed")
 
 
 class JobError(ValueError):
-    """A job request that cannot be honoured; the message is for the user."""
+    """A job request that cannot be honoured. The message is for the command line; the web
+    page words it in the UI language from `job_id` and `state` (the job's, None if none)."""
+
+    def __init__(self, message: str, job_id: int, state: str | None = None):
+        super().__init__(message)
+        self.job_id, self.state = job_id, state
 
 
 @dataclass
@@ -112,9 +117,10 @@ def dispatch(job: Job) -> None:
 def retry(job_id: int) -> Job:
     job = db.session.get(Job, job_id)
     if job is None:
-        raise JobError(f"no job {job_id}; `speechsearch jobs` lists them")
+        raise JobError(f"no job {job_id}; `speechsearch jobs` lists them", job_id)
     if job.state != "failed":
-        raise JobError(f"job {job_id} is {job.state}; only failed jobs can be retried")
+        raise JobError(f"job {job_id} is {job.state}; only failed jobs can be retried", job_id,
+                       job.state)
     job.state, job.error, job.done_seconds = "queued", "", 0.0
     job.worker, job.started_at, job.finished_at, job.heartbeat_at = "", None, None, None
     db.session.commit()
