@@ -165,11 +165,12 @@ def expand_words(query, reader, limit: int = PREFIX_WORDS):
             return Q.NullQuery
         field = reader.schema[query.fieldname]
         if isinstance(query, Q.Prefix):
-            found = reader.expand_prefix(query.fieldname, query.text)
+            found = (field.from_bytes(w) for w in reader.expand_prefix(query.fieldname,
+                                                                        query.text))
         else:
             found = _within_distance(reader, query.fieldname, query.text, query.maxdist,
                                      query.prefixlength)
-        words = sorted(field.from_bytes(w) if isinstance(w, bytes) else w for w in found)
+        words = sorted(found)
         if len(words) > limit:  # the most frequent; among equals, the first in order
             words.sort(key=lambda w: -reader.doc_frequency(query.fieldname, w))
         return Q.Or([Q.Term(query.fieldname, w, boost=query.boost) for w in words[:limit]])

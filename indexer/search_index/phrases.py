@@ -32,9 +32,9 @@ def phrase_documents(postings: SegmentPostings, fieldname: str,
     if any((fieldname, word) not in reader for word in distinct):
         return np.zeros(0, dtype=np.int64), {}
     distinct.sort(key=lambda word: reader.doc_frequency(fieldname, word))
-    docs, _weights = postings.term(fieldname, distinct[0])
-    positions: dict[bytes, list[list[int]]] = {}
-    for word in distinct:
+    docs, first = postings.term_positions(fieldname, distinct[0])
+    positions: dict[bytes, list[list[int]]] = {distinct[0]: first}
+    for word in distinct[1:]:
         found = postings.positions_at(fieldname, word, docs)
         present = np.array([p is not None for p in found], dtype=bool)
         docs = docs[present]

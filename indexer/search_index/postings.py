@@ -25,24 +25,30 @@ _EMPTY_WEIGHTS = np.zeros(0, dtype=np.float64)
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) or 1 for b in range(256)], dtype=np.float64)
 
 
-def _block_arrays(matcher: W3LeafMatcher) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    ids, weights = [], []
+def _block_ids(matcher: W3LeafMatcher) -> np.ndarray:
+    """The document numbers of the matcher's current block (its data read if not yet)."""
+    if matcher._data is None:
+        matcher._read_data()
+    deltas = matcher._data[0]
+    return np.cumsum(np.fromiter(deltas, dtype=np.int64, count=len(deltas)))
+
+
+def _each_block(matcher: W3LeafMatcher):
+    """Each block of the list in turn, as its document numbers (the matcher is on it)."""
     while True:
-        if matcher._data is None:
-            matcher._read_data()
-        deltas, block_weights = matcher._data[0], matcher._data[1]
-        block_ids = np.cumsum(np.fromiter(deltas, dtype=np.int64, count=len(deltas)))
-        ids.append(block_ids)
-        if block_weights is None:  # every weight 1.0
-            weights.append(np.ones(len(block_ids)))
-        elif isinstance(block_weights, float):  # every weight the same
-            weights.append(np.full(len(block_ids), block_weights))
-        else:
-            weights.append(np.fromiter(block_weights, dtype=np.float64,
-                                       count=len(block_weights)))
+        yield _block_ids(matcher)
         if matcher._lastblock:
-            return ids, weights
+            return
         matcher._goto(matcher._nextoffset)
+
+
+def _block_weights(matcher: W3LeafMatcher, count: int) -> np.ndarray:
+    weights = matcher._data[1]
+    if weights is None:  # every weight 1.0
+        return np.ones(count)
+    if isinstance(weights, float):  # every weight the same
+        return np.full(count, weights)
+    return np.fromiter(weights, dtype=np.float64, count=count)
 
 
 class NoArrayForm(Exception):
@@ -63,22 +69,47 @@ class SegmentPostings:
             self.live[np.array(deleted, dtype=np.int64)] = False
         self._length_codes: dict[str, np.ndarray] = {}
 
+    def _matcher(self, fieldname: str, btext: bytes) -> W3LeafMatcher | None:
+        """The term's on-disk postings, None if the segment lacks it; deletions are left to
+        the callers, who apply them to whole arrays."""
+        if (fieldname, btext) not in self.reader:
+            return None
+        matcher = self.reader.postings(fieldname, btext)
+        if isinstance(matcher, FilterMatcher):
+            matcher = matcher.child
+        if type(matcher) is not W3LeafMatcher:  # e.g. postings inlined in the term info,
+            raise NoArrayForm(f"postings read by {type(matcher).__name__}")  # never ours
+        return matcher
+
+    def _live(self, ids: np.ndarray) -> np.ndarray:
+        return self.live[ids] if self.live is not None else np.ones(len(ids), dtype=bool)
+
     def term(self, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
         """Document numbers (ascending) and weights (term frequencies) of one term."""
-        if (fieldname, btext) not in self.reader:
+        matcher = self._matcher(fieldname, btext)
+        if matcher is None:
             return _EMPTY_IDS, _EMPTY_WEIGHTS
-        matcher = self.reader.postings(fieldname, btext)
-        if isinstance(matcher, FilterMatcher):  # deletions: applied below, all at once
-            matcher = matcher.child
-        if type(matcher) is W3LeafMatcher:
-            id_blocks, weight_blocks = _block_arrays(matcher)
-            ids, weights = np.concatenate(id_blocks), np.concatenate(weight_blocks)
-        else:  # e.g. postings inlined in the term info, which our codec settings never do
-            raise NoArrayForm(f"postings read by {type(matcher).__name__}")
-        if self.live is not None:
-            keep = self.live[ids]
-            ids, weights = ids[keep], weights[keep]
-        return ids, weights
+        ids, weights = [], []
+        for block_ids in _each_block(matcher):
+            ids.append(block_ids)
+            weights.append(_block_weights(matcher, len(block_ids)))
+        ids, weights = np.concatenate(ids), np.concatenate(weights)
+        keep = self._live(ids)
+        return ids[keep], weights[keep]
+
+    def term_positions(self, fieldname: str,
+                       btext: bytes) -> tuple[np.ndarray, list[list[int]]]:
+        """Document numbers (ascending) of one term, and its positions in each."""
+        matcher = self._matcher(fieldname, btext)
+        if matcher is None:
+            return _EMPTY_IDS, []
+        decode = self.reader.schema[fieldname].format.decode_positions
+        ids, positions = [], []
+        for block_ids in _each_block(matcher):
+            keep = self._live(block_ids)
+            ids.append(block_ids[keep])
+            positions += [decode(value) for value, kept in zip(matcher._data[2], keep) if kept]
+        return np.concatenate(ids), positions
 
     def positions_at(self, fieldname: str, btext: bytes,
                      docs: np.ndarray) -> list[list[int] | None]:
@@ -87,14 +118,10 @@ class SegmentPostings:
         Only the blocks that hold one of `docs` are decoded; the others are passed over on
         their headers (a common word's list is thousands of blocks)."""
         found: list[list[int] | None] = [None] * len(docs)
-        if not len(docs) or (fieldname, btext) not in self.reader:
+        matcher = self._matcher(fieldname, btext) if len(docs) else None
+        if matcher is None:
             return found
         decode = self.reader.schema[fieldname].format.decode_positions
-        matcher = self.reader.postings(fieldname, btext)
-        if isinstance(matcher, FilterMatcher):  # `docs` are live documents already
-            matcher = matcher.child
-        if type(matcher) is not W3LeafMatcher:
-            raise NoArrayForm(f"postings read by {type(matcher).__name__}")
         start = 0
         while start < len(docs):
             while matcher._maxid < docs[start]:
@@ -102,10 +129,7 @@ class SegmentPostings:
                     return found
                 matcher._goto(matcher._nextoffset)
             end = int(np.searchsorted(docs, matcher._maxid, side="right"))
-            if matcher._data is None:
-                matcher._read_data()
-            deltas, values = matcher._data[0], matcher._data[2]
-            block_ids = np.cumsum(np.fromiter(deltas, dtype=np.int64, count=len(deltas)))
+            block_ids, values = _block_ids(matcher), matcher._data[2]
             wanted = docs[start:end]
             at = np.minimum(np.searchsorted(block_ids, wanted), len(block_ids) - 1)
             for offset in np.flatnonzero(block_ids[at] == wanted):

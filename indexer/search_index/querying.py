@@ -85,7 +85,7 @@ class SegmentSearcher:
         if searcher is None:
             check_query(text)  # a bad query is an error even on an empty archive
             return SearchResults(query=text, total=0, page=page, per_page=per_page)
-        parsed, query = self.whoosh_query(text, language, entity, speaker, year)
+        parsed, query = self._query(searcher, text, language, entity, speaker, year)
         fields = ({name: field for name, field in FACETS.items() if field in searcher.schema}
                   if facets else None)
         try:
@@ -108,7 +108,10 @@ class SegmentSearcher:
     def whoosh_query(self, text: str, language: str | None = None, entity: str | None = None,
                      speaker: str | None = None, year: str | None = None):
         """The query as parsed, and with the filters: what `search` runs."""
-        searcher = self._searcher()
+        return self._query(self._searcher(), text, language, entity, speaker, year)
+
+    def _query(self, searcher, text: str, language: str | None, entity: str | None,
+               speaker: str | None, year: str | None):
         lookup = self.gazetteer.lookup
         parsed = expand_words(parse_query(searcher.schema, text, lookup, self._local.pairs,
                                           self._local.words_read_stems),
