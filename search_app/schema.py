@@ -113,16 +113,28 @@ def check_current() -> None:
 def migration_lock(connection: Connection) -> Iterator[None]:
     """One migration run at a time per database: a site and its workers starting together on a
     new database would otherwise both try to create the same tables."""
-    url = connection.engine.url
     if connection.dialect.name == "postgresql":
         # Released when the migration's transaction ends; holds across machines.
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
         yield
-    elif connection.dialect.name == "sqlite" and url.database not in (None, "", ":memory:"):
-        # flock on the database file itself: SQLite's own locks are fcntl byte ranges, which
-        # flock does not touch. The file exists: opening the connection created it.
-        with open(url.database, "rb") as handle:
+    elif connection.dialect.name == "sqlite" and (database := sqlite_file(connection)):
+        # A lock file of its own, never the database (nor its -wal, -shm): SQLite's locks are
+        # POSIX (fcntl) locks, which belong to the process, and closing ANY descriptor of a
+        # file drops all of them. A process that opened and closed the database file here would
+        # silently lose the shared lock its connections hold; the next process to close its
+        # last connection would then see no other reader, checkpoint, and delete the -wal and
+        # -shm the site still writes to: a forked database. flock on another file touches no
+        # fcntl lock. The file stays in place: removing it would let a process waiting on the
+        # old one and a newcomer on a new one both go ahead.
+        with open(f"{database}.migrate.lock", "a+b") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             yield
     else:
         yield
+
+
+def sqlite_file(connection: Connection) -> str:
+    """The file of the connection's main SQLite database, as SQLite resolved it (a relative
+    path, a file: URI); "" for an in-memory or temporary database."""
+    rows = connection.exec_driver_sql("PRAGMA database_list").all()
+    return next((file for _seq, name, file in rows if name == "main"), "")
