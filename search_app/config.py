@@ -28,6 +28,14 @@ class DefaultConfig:
     SESSION_COOKIE_SECURE = False  # also Secure on any request that came over HTTPS
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # How long "Remember me" keeps a browser logged in (Flask-Login's default is a year). Two
+    # weeks, as news and media sites commonly choose: a reader who comes back every week or
+    # two is not asked again, and a cookie left on a shared or lost machine dies soon enough.
+    REMEMBER_DAYS = 14
+    # Wrong codes one account may receive in an hour, across all addresses and fresh codes
+    # (each code also locks after 5): the per-address rate limit alone lets an attacker spread
+    # guesses over many addresses and resends.
+    CODE_GUESSES_PER_HOUR = 10
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
@@ -35,7 +43,15 @@ class DefaultConfig:
     LIMIT_CODE = "10 per minute"
     LIMIT_SEND = "3 per 10 minutes"  # registration, resend and reset mails
 
-    PUBLIC_URL = "http://127.0.0.1:5000"  # for links in mails sent from the command line
+    # The site's address as readers reach it, e.g. https://archive.example.org (a path, if the
+    # site is mounted below one, included). Set, every absolute link (the API's urls, the
+    # player's citation, mails) is built on it, never on a request's Host header. Unset, links
+    # follow the request (make run on any port), and mails sent from the command line use
+    # http://127.0.0.1:5000, where `speechsearch serve` listens by default.
+    PUBLIC_URL = None
+    # Behind a reverse proxy: how many proxies to trust for X-Forwarded-For, -Proto and -Host
+    # (werkzeug's ProxyFix). Each must overwrite, not pass on, what the client sent. 0: none.
+    PROXY_FIX = 0
 
     # Downloads
     MAX_CLIP_SECONDS = 600  # 10 minutes

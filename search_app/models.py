@@ -6,6 +6,7 @@ here needs a migration: `speechsearch db migrate -m "why"` (see schema.py and th
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timezone
 
 from flask_login import UserMixin
@@ -23,6 +24,8 @@ from sqlalchemy import (
     TypeDecorator,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from .passwords import hash_secret
 
 
 class Base(DeclarativeBase):
@@ -63,10 +66,22 @@ def as_utc(moment: datetime) -> datetime:
 ROLES = ("member", "archivist")  # archivists upload media, edit metadata, run jobs
 
 
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)  # 256 random bits, 43 characters
+
+
 class User(UserMixin, db.Model):
+    # AUTOINCREMENT: SQLite would otherwise give a deleted account's id to the next one, and
+    # whatever still names the old id (a log line, a link) would point at someone else.
+    __table_args__ = {"sqlite_autoincrement": True}
+
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True, index=True)
     password_hash: Mapped[str] = mapped_column(String(255))
+    # What the session and remember cookies carry instead of the id (get_id): a new token ends
+    # every session of the user, on every device, at once (end_sessions).
+    session_token: Mapped[str] = mapped_column(String(64), unique=True, index=True,
+                                               default=new_session_token)
     role: Mapped[str] = mapped_column(String(16), default="member", server_default="member")
     locale: Mapped[str] = mapped_column(String(8), default="en")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -80,6 +95,19 @@ class User(UserMixin, db.Model):
                                                      cascade="all, delete-orphan",
                                                      order_by="Download.at.desc()")
 
+    def get_id(self) -> str:
+        """Flask-Login's alternative id: cookies name the session token, never the row id."""
+        return self.session_token
+
+    def end_sessions(self) -> None:
+        """Log the user out everywhere: cookies that carry the old token find no one."""
+        self.session_token = new_session_token()
+
+    def set_password(self, password: str) -> None:
+        """A new password also ends every session opened with the old one."""
+        self.password_hash = hash_secret(password)
+        self.end_sessions()
+
     @property
     def verified(self) -> bool:
         return self.verified_at is not None
@@ -90,11 +118,14 @@ class User(UserMixin, db.Model):
 
 
 class OneTimeCode(db.Model):
-    """A 6-digit code mailed to a user, stored hashed; single use, short-lived."""
+    """A 6-digit code mailed to a user (or a reset grant), stored hashed; single use,
+    short-lived."""
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
-    purpose: Mapped[str] = mapped_column(String(16))  # "verify" or "reset"
+    # "verify", "reset", or "reset-grant" (the right reset code was given: the new password
+    # may be set once; its secret is a random token kept in the session, see codes.py)
+    purpose: Mapped[str] = mapped_column(String(16))
     code_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

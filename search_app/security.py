@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, request
@@ -40,6 +41,17 @@ class SessionInterface(SecureCookieSessionInterface):
         return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
 
 
+def remember_duration(days: int | float | str) -> timedelta:
+    """REMEMBER_DAYS as Flask-Login wants it; from the environment it may come as a string."""
+    try:
+        duration = timedelta(days=float(days))
+    except (TypeError, ValueError):
+        raise ValueError(f"REMEMBER_DAYS must be a number of days, not {days!r}") from None
+    if duration <= timedelta(0):
+        raise ValueError(f"REMEMBER_DAYS must be more than 0, not {days!r}")
+    return duration
+
+
 def init_app(app: Flask, data_dir: Path) -> Limiter:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secret_key(data_dir)
@@ -50,9 +62,14 @@ def init_app(app: Flask, data_dir: Path) -> Limiter:
     login.login_view = "auth.login"
     login.session_protection = "strong"
 
+    app.config["REMEMBER_COOKIE_DURATION"] = remember_duration(app.config["REMEMBER_DAYS"])
+
     @login.user_loader
-    def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    def load_user(session_token: str) -> User | None:
+        """Both cookies carry User.get_id(), the session token: a token rotated since (logout,
+        new password) or an account deleted since finds no one."""
+        return db.session.execute(
+            db.select(User).filter_by(session_token=session_token)).scalar()
 
     # One limiter per app: limits of one app (or test) never leak into another.
     return Limiter(get_remote_address, app=app, storage_uri=app.config["RATELIMIT_STORAGE_URI"],

@@ -101,11 +101,11 @@ def test_unverified_accounts_cannot_download(app, video_id: str) -> None:
     # with a session made by hand (identifier included, as "strong" protection demands).
     client = app.test_client()
     with app.app_context():
-        user_id = db.session.execute(db.select(User)).scalar_one().id
+        user_id = db.session.execute(db.select(User)).scalar_one().get_id()  # session token
     with app.test_request_context(environ_base=client.environ_base):  # same address and agent
         identifier = _create_identifier()
     with client.session_transaction() as session:
-        session.update(_user_id=str(user_id), _fresh=True, _id=identifier)
+        session.update(_user_id=user_id, _fresh=True, _id=identifier)
     for path in ("download?ui=en", "clip?start=1&end=3&ui=en"):
         response = client.get(f"/videos/{video_id}/{path}")
         assert response.status_code == 403 and "Verify your e-mail address" in response.text
