@@ -20,6 +20,7 @@ from email.message import Message
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from pg_cluster import Cluster
 from pg_cluster import unavailable_reason as pg_unavailable_reason
 
@@ -121,6 +122,7 @@ class Inbox:
 
     def __init__(self):
         self.messages: list[Message] = []
+        self._read: set[int] = set()  # ids of the mails code_for has read
 
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
         self.messages.append(email.message_from_bytes(envelope.content))
@@ -129,8 +131,32 @@ class Inbox:
     def last_to(self, address: str) -> Message:
         return [m for m in self.messages if m["To"] == address][-1]
 
-    def code_for(self, address: str) -> str:
-        return re.search(r"\b(\d{6})\b", mail_text(self.last_to(address))).group(1)
+    def code_for(self, address: str, wait: float = 10) -> str:
+        """The code of the newest mail to `address` that no earlier call has read, waiting
+        for it: the site mails from a background thread, so a served page (test_browser) can
+        come before its mail."""
+        deadline = time.monotonic() + wait
+        while True:
+            unread = [m for m in self.messages if m["To"] == address and id(m) not in self._read]
+            if unread:
+                self._read.update(id(m) for m in unread)
+                return re.search(r"\b(\d{6})\b", mail_text(unread[-1])).group(1)
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no new mail to {address}")
+            time.sleep(0.02)
+
+
+class MailFlushingClient(FlaskClient):
+    """A test client whose requests return once the mails they queued are sent: the app mails
+    from a background thread (search_app.mail.MailOutbox), tests read the inbox right after.
+    Set it with `app.test_client_class = MailFlushingClient`."""
+
+    def open(self, *args, **kwargs):
+        response = super().open(*args, **kwargs)
+        outbox = self.application.extensions.get("mail_outbox")
+        if outbox is not None:
+            outbox.join()
+        return response
 
 
 def mail_text(message: Message) -> str:
@@ -141,11 +167,11 @@ def mail_text(message: Message) -> str:
 
 
 @contextmanager
-def smtp_capture() -> Iterator[tuple[Inbox, int]]:
+def smtp_capture(inbox: Inbox | None = None) -> Iterator[tuple[Inbox, int]]:
     """A real SMTP server on a free loopback port; yields (inbox, port)."""
     from aiosmtpd.controller import Controller
 
-    inbox = Inbox()
+    inbox = inbox or Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     try:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from conftest import mail_text, smtp_capture
+from conftest import MailFlushingClient, mail_text, smtp_capture
 
 from search_app import create_app
 from search_app.models import OneTimeCode, User, db
@@ -49,7 +49,9 @@ def make_app(tmp_path: Path, inbox, clock: Clock, database_url: str):
                   "LIMIT_SEND": "100 per minute", "LIMIT_LOGIN": "100 per minute",
                   "LIMIT_CODE": "100 per minute"}
         config.update(extra)
-        return create_app(config)
+        app = create_app(config)
+        app.test_client_class = MailFlushingClient  # the mails are in when it returns
+        return app
     return make
 
 
