@@ -39,9 +39,7 @@ def serve(ctx: click.Context, host: str, port: int, threads: int,
 
         speechsearch serve --port 5000
     """
-    import waitress
-
-    from search_app.uploads import FORM_SLACK, MiB
+    from search_app.body_limits import create_limited_server
 
     app = app_for(ctx, data_dir)
     workers = int(app.config["JOB_WORKERS"])
@@ -49,12 +47,14 @@ def serve(ctx: click.Context, host: str, port: int, threads: int,
         from search_app.jobs.embedded import EmbeddedRunner
 
         EmbeddedRunner(app, workers).start()
-    # Waitress refuses bodies over 1 GB by default: let uploads up to the site's own limit
-    # through (the app refuses anything larger, and large bodies anywhere but /upload).
-    body_limit = int(float(app.config["MAX_UPLOAD_MB"]) * MiB) + FORM_SLACK
     click.echo(f"Serving {app.config['DATA_DIR']} on http://{host}:{port}/ (Ctrl-C stops)")
-    waitress.serve(app, host=host, port=port, threads=threads, ident="speechsearch",
-                   max_request_body_size=max(body_limit, 1 << 30))
+    # Waitress drops X-Forwarded-* by default; with PROXY_FIX, the app's ProxyFix reads them.
+    # Bodies over their route's limit are refused from the headers (body_limits.py); a client
+    # silent for a minute is dropped (waitress's default: two).
+    server = create_limited_server(
+        app, host=host, port=port, threads=threads, ident="speechsearch", channel_timeout=60,
+        clear_untrusted_proxy_headers=not app.config["PROXY_FIX"])
+    server.run()
 
 
 @click.group()

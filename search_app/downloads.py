@@ -1,11 +1,17 @@
 """Downloads for verified accounts: the original file, or a clip of just the soundbite.
 
 Anonymous users are sent to log in and come back; unverified accounts get a 403 saying why.
+Every download is private to its account: no shared cache may keep it.
+
+The history (account page) lists what was downloaded: each file (the original, or a clip of a
+span in a format) once per session, when it is first sent. A player seeking in a file, or a
+download manager resuming one, fetches it in many Range requests: they are one download.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
 import mimetypes
 import re
@@ -13,7 +19,17 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, redirect, request, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    make_response,
+    redirect,
+    request,
+    send_file,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -23,10 +39,13 @@ from .clips import ClipError, ClipRequest, clip_filename, clip_srt, cut_clip, va
 from .codes import now
 from .errors import abort_with
 from .models import Download, db
+from .ranges import send_media
 from .videos import load
 
 bp = Blueprint("downloads", __name__, url_prefix="/videos")
 _TIME = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{1,2}(?:\.\d+)?)$")
+LOGGED = "downloads_logged"  # session key: digests of the files logged in this session
+REMEMBERED = 20  # the session cookie keeps the last few (12 characters each)
 
 
 def verified_required(view):
@@ -37,8 +56,19 @@ def verified_required(view):
         if not current_user.verified:
             abort_with(403, _("Verify your e-mail address to download: enter the code we "
                               "sent you."))
-        return view(*args, **kwargs)
+        return private(make_response(view(*args, **kwargs)))
     return wrapper
+
+
+def private(response: Response) -> Response:
+    """For the account's own browser only, checked with the site before each reuse (send_file
+    makes files public for an hour)."""
+    response.cache_control.public = False
+    response.cache_control.max_age = None
+    response.expires = None
+    response.cache_control.private = True
+    response.cache_control.no_cache = True
+    return response
 
 
 def seconds_arg(name: str) -> float:
@@ -58,10 +88,21 @@ def seconds_arg(name: str) -> float:
     return value
 
 
-def log_download(video_id: str, title: str, fmt: str, start=None, end=None) -> None:
+def log_download(response: Response, video_id: str, title: str, fmt: str, start=None,
+                 end=None) -> None:
+    """Log a file sent (not a HEAD, a 304 or a 412) unless this session already logged it."""
+    if request.method != "GET" or response.status_code not in (200, 206):
+        return
+    # The account is part of the key: another one may log in to the same browser session.
+    key = f"{current_user.id} {video_id} {fmt} {start} {end}"
+    digest = hashlib.sha256(key.encode()).hexdigest()[:12]
+    logged = session.get(LOGGED, [])
+    if digest in logged:
+        return
     db.session.add(Download(user_id=current_user.id, video_id=video_id, title=title[:300],
                             start=start, end=end, format=fmt, at=now()))
     db.session.commit()
+    session[LOGGED] = [*logged, digest][-REMEMBERED:]
 
 
 @bp.route("/<video_id>/download")
@@ -73,8 +114,9 @@ def full(video_id: str):
     except TranscriptNotFound:
         abort_with(404, _("The media file of this video is no longer available."))
     name = clip_filename(transcript, None, None, path.suffix.lstrip("."))
-    log_download(video_id, transcript.metadata.title, "original")
-    return send_file(path, as_attachment=True, download_name=name, conditional=True)
+    response = send_media(path, as_attachment=True, download_name=name)
+    log_download(response, video_id, transcript.metadata.title, "original")
+    return response
 
 
 def _clip_request() -> ClipRequest:
@@ -99,13 +141,15 @@ def clip(video_id: str):
     except FileNotFoundError:
         shutil.rmtree(work, ignore_errors=True)
         abort_with(404, _("The media file of this video is no longer available."))
-    log_download(video_id, transcript.metadata.title, wanted.format, wanted.start, wanted.end)
     # Open, then delete at once: the open handle keeps the data until the response is sent,
     # and nothing is left behind whatever the client does.
     handle = open(path, "rb")  # noqa: SIM115 (closed by the response)
     shutil.rmtree(work, ignore_errors=True)
-    return send_file(handle, as_attachment=True, download_name=path.name,
-                     mimetype=mimetypes.guess_type(path.name)[0] or "application/octet-stream")
+    response = send_file(handle, as_attachment=True, download_name=path.name,
+                         mimetype=mimetypes.guess_type(path.name)[0] or "application/octet-stream")
+    log_download(response, video_id, transcript.metadata.title, wanted.format, wanted.start,
+                 wanted.end)
+    return response
 
 
 @bp.route("/<video_id>/clip.srt")

@@ -36,7 +36,11 @@ def _message(error: HTTPException) -> str:
 def http_error(error: HTTPException):
     # Our own aborts carry a message for the user; Werkzeug's defaults get ours.
     specific = getattr(error, "speechsearch_message", None)
-    return error_response(error.code or 500, specific or _message(error))
+    body, status = error_response(error.code or 500, specific or _message(error))
+    # The error's own headers stay (Allow on a 405, Content-Range on a 416); the page is ours.
+    headers = [(name, value) for name, value in error.get_headers()
+               if name.lower() != "content-type"]
+    return body, status, headers
 
 
 @bp.app_errorhandler(Exception)

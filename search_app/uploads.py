@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 bp = Blueprint("uploads", __name__)
 MiB = 1024 * 1024
 FORM_SLACK = 256 * 1024  # metadata fields and multipart boundaries around the file itself
+UPLOAD_ENDPOINT = "uploads.upload"  # the one view that takes bodies over MAX_CONTENT_LENGTH
 # Containers whose first FFmpeg name is no usual file extension.
 SUFFIXES = {"matroska": ".mkv", "mpegts": ".ts", "asf": ".wmv", "mpeg": ".mpg"}
 
@@ -68,8 +69,15 @@ def media_dir() -> Path:
     return current_app.extensions["archive"].settings.data_dir / "media"
 
 
-def limit_bytes() -> int:
-    return int(float(current_app.config["MAX_UPLOAD_MB"]) * MiB)
+def limit_bytes(config) -> int:
+    """The largest file an archivist may upload."""
+    return int(float(config["MAX_UPLOAD_MB"]) * MiB)
+
+
+def upload_body_limit(config) -> int:
+    """The largest request body an upload may send: its files and the form around them (the
+    server refuses more from the headers: body_limits.py)."""
+    return limit_bytes(config) + FORM_SLACK
 
 
 @bp.url_value_preprocessor
@@ -77,12 +85,12 @@ def open_upload(endpoint: str | None, values: dict | None) -> None:
     # Runs before the app's before_request, where CSRF protection parses the form: the upload's
     # own size limit and folder must be in place by then. Only archivists get the large limit;
     # anyone else keeps the site's and is refused by the view.
-    if endpoint != "uploads.upload" or request.method != "POST" or \
+    if endpoint != UPLOAD_ENDPOINT or request.method != "POST" or \
             not (current_user.is_authenticated and current_user.is_archivist):
         return
     incoming = media_dir() / ".incoming"
     incoming.mkdir(parents=True, exist_ok=True)
-    request.max_content_length = limit_bytes() + FORM_SLACK
+    request.max_content_length = upload_body_limit(current_app.config)
     request.incoming, request.spooled = incoming, []
 
 
@@ -158,7 +166,7 @@ def receive(storage: FileStorage, metadata: Metadata) -> dict:
     size = path.stat().st_size
     if size == 0:
         return outcome(name, False, "refused", _("%(name)s is empty (0 bytes).", name=name))
-    if size > limit_bytes():
+    if size > limit_bytes(current_app.config):
         return outcome(name, False, "refused", _(
             "%(name)s is too large: at most %(limit)s MB per file.", name=name,
             limit=current_app.config["MAX_UPLOAD_MB"]))

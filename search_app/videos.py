@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import mimetypes
 
-from flask import Blueprint, Response, current_app, g, render_template, send_file
+from flask import Blueprint, Response, current_app, g, render_template
 from flask_babel import gettext as _
 
 from indexer.export import FORMATS, MEDIA_TYPES, export
@@ -12,6 +12,7 @@ from indexer.store import TranscriptNotFound
 
 from .errors import abort_with
 from .params import start_time
+from .ranges import send_media
 
 bp = Blueprint("videos", __name__, url_prefix="/videos")
 MAX_CHIPS = 15
@@ -65,11 +66,12 @@ def transcript_file(video_id: str, fmt: str):
 
 @bp.route("/<video_id>/media")
 def media(video_id: str):
-    """The original file; Werkzeug answers Range requests with 206 partial content."""
+    """The original file, for the player: public, as the archive is (anyone may watch), so
+    caches may keep it; Range requests get 206 partial content (ranges.py)."""
     load(video_id)
     try:
         path = current_app.extensions["archive"].media_path(video_id)
     except TranscriptNotFound:
         abort_with(404, _("The media file of this video is no longer available."))
     mimetype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    return send_file(path, mimetype=mimetype, conditional=True, etag=True, max_age=3600)
+    return send_media(path, mimetype=mimetype, max_age=3600)
