@@ -27,15 +27,19 @@ def create_app(test_config: dict | None = None) -> Flask:
         clips,
         downloads,
         errors,
+        headers,
         i18n,
         jobs_views,
         search,
         security,
         uploads,
+        urls,
         video_admin,
         videos,
     )
 
+    urls.init_app(app)
+    headers.init_app(app)
     i18n.init_app(app)
     schema.init_app(app, settings.data_dir)
     limiter = security.init_app(app, settings.data_dir)

@@ -11,6 +11,7 @@ from .codes import now
 from .forms import DeleteAccountForm, EmptyForm
 from .mail import send_newsletter
 from .models import User, db
+from .urls import external_url, mail_base_url
 
 bp = Blueprint("account", __name__)
 
@@ -22,14 +23,14 @@ def _serializer() -> URLSafeSerializer:
 def unsubscribe_url(user: User) -> str:
     """The one-click link put in every newsletter mail."""
     token = _serializer().dumps(user.id)
-    return url_for("account.unsubscribe", token=token, _external=True)
+    return external_url("account.unsubscribe", token=token)
 
 
 def send_newsletter_issue(subject: str, body: str) -> int:
     """Mail `body` to every subscriber, each with their own unsubscribe link."""
     query = db.select(User).where(User.newsletter_since.is_not(None))
     subscribers = db.session.execute(query).scalars().all()
-    with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
+    with current_app.test_request_context(base_url=mail_base_url()):
         for user in subscribers:
             send_newsletter(user.email, subject, body, user.locale, unsubscribe_url(user))
     return len(subscribers)

@@ -6,13 +6,14 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-from flask import Blueprint, current_app, jsonify, url_for
+from flask import Blueprint, current_app, jsonify
 from flask_babel import gettext as _
 
 from indexer.results import QuerySyntaxError
 
 from .errors import abort_with
 from .params import search_params
+from .urls import external_url
 from .videos import load, transcript_response
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -21,7 +22,7 @@ OPENAPI = Path(__file__).with_name("openapi.json")
 
 def player_url(video_id: str, start: float, end: float | None = None) -> str:
     fragment = f"#t={start:.1f}" + (f",{end:.1f}" if end is not None else "")
-    return url_for("videos.player", video_id=video_id, _external=True) + fragment
+    return external_url("videos.player", video_id=video_id) + fragment
 
 
 @bp.route("/search")
@@ -44,7 +45,7 @@ def search():
 
 @bp.route("/videos")
 def videos():
-    found = [asdict(v) | {"url": url_for("api.video", video_id=v.video_id, _external=True)}
+    found = [asdict(v) | {"url": external_url("api.video", video_id=v.video_id)}
              for v in current_app.extensions["archive"].videos()]
     return jsonify(total=len(found), videos=found)
 
@@ -54,8 +55,8 @@ def video(video_id: str):
     transcript = load(video_id)
     data = transcript.to_dict()
     data["media"].pop("path", None)  # where the file lives on the server is nobody's business
-    data["media_url"] = url_for("videos.media", video_id=video_id, _external=True)
-    data["player_url"] = url_for("videos.player", video_id=video_id, _external=True)
+    data["media_url"] = external_url("videos.media", video_id=video_id)
+    data["player_url"] = external_url("videos.player", video_id=video_id)
     return jsonify(data)
 
 

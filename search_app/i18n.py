@@ -3,10 +3,12 @@ Accept-Language."""
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, request, url_for
+from flask import Flask, current_app, g, request
 from flask_babel import Babel, format_date
 
 from indexer.export import clock
+
+from .urls import url_with_query
 
 COOKIE = "ui_lang"
 
@@ -20,10 +22,10 @@ def select_locale() -> str:
 
 
 def switch_url(language: str) -> str:
-    """This page in another UI language."""
-    args = request.args.to_dict(flat=False)
-    args["ui"] = [language]
-    return url_for(request.endpoint or "search.index", **(request.view_args or {}), **args)
+    """This page in another UI language: the same path and query, but `ui`."""
+    query = request.args.copy()
+    query["ui"] = language
+    return url_with_query(request.endpoint or "search.index", query, **(request.view_args or {}))
 
 
 def human_date(value: str) -> str:

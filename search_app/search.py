@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import Blueprint, current_app, g, render_template, request, url_for
+from flask import Blueprint, current_app, g, render_template, request
 from flask_babel import format_decimal
 
 from indexer.results import Hit, QuerySyntaxError
 
 from .params import search_params
+from .urls import url_with_query
 
 bp = Blueprint("search", __name__)
 
@@ -34,21 +35,21 @@ def group_by_video(hits: list[Hit]) -> list[VideoGroup]:
 
 
 def page_url(page: int) -> str:
-    args = request.args.to_dict()
-    args["page"] = str(page)
-    return url_for("search.index", **args)
+    query = request.args.copy()
+    query["page"] = str(page)
+    return url_with_query("search.index", query)
 
 
 def facet_url(name: str, value: str | None) -> str:
     """This search narrowed (or widened, with None) by one facet; back to page 1."""
-    args = request.args.to_dict()
-    args.pop("page", None)
+    query = request.args.copy()
+    query.pop("page", None)
     key = {"language": "lang"}.get(name, name)
     if value is None:
-        args.pop(key, None)
+        query.pop(key, None)
     else:
-        args[key] = value
-    return url_for("search.index", **args)
+        query[key] = value
+    return url_with_query("search.index", query)
 
 
 @bp.route("/")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -45,12 +47,47 @@ def browser():
         browser.close()
 
 
+# Every page reports what its Content-Security-Policy blocked; Chromium also logs it.
+REPORT_CSP_VIOLATIONS = """document.addEventListener("securitypolicyviolation", e => {
+  window.reportCspViolation(`${e.violatedDirective} blocked ${e.blockedURI || "inline"}`
+    + ` in ${e.sourceFile || e.documentURI}:${e.lineNumber}`);
+  window.cspViolations = (window.cspViolations || 0) + 1;
+});"""
+
+
+@contextmanager
+def csp_checked_context(browser, **options) -> Iterator:
+    """A browser context whose pages must pass the site's CSP: every violation on any page
+    (across navigations) fails the test once its journey is over."""
+    context = browser.new_context(**options)
+    violations: list[str] = []
+    context.expose_binding("reportCspViolation", lambda source, text: violations.append(text))
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
+    context.on("console", lambda message: violations.append(message.text)
+               if "Content Security Policy" in message.text else None)
+    try:
+        yield context
+    finally:
+        context.close()
+    assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
+
+
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(locale="en-GB")
-    page = context.new_page()
-    yield page
-    context.close()
+    with csp_checked_context(browser, locale="en-GB") as context:
+        yield context.new_page()
+
+
+def test_the_csp_check_catches_an_inline_script(server: str, browser) -> None:
+    """The check every journey ends with: an inline script is blocked, and reported."""
+    with pytest.raises(AssertionError, match="script-src-elem blocked inline"):
+        with csp_checked_context(browser) as context:
+            page = context.new_page()
+            page.goto(f"{server}/?ui=en")
+            page.evaluate("document.body.append(Object.assign(document.createElement('script'),"
+                          " {textContent: 'window.inlineRan = true'}))")
+            page.wait_for_function("() => window.cspViolations > 0")
+            assert page.evaluate("window.inlineRan") is None  # blocked, not only reported
 
 
 def wait_playing_at(page, seconds: float) -> None:
@@ -76,11 +113,11 @@ def test_search_hit_opens_the_player_at_its_second(server: str, page) -> None:
 def test_clicking_a_segment_seeks_there(server: str, page) -> None:
     page.goto(f"{server}/search?q=brussels&ui=en")
     page.locator(".video", has_text="mixed fr en").locator("a.play").first.click()
-    page.wait_for_function("document.getElementById('player').currentTime > 5")
+    page.wait_for_function("() => document.getElementById('player').currentTime > 5")
     first = page.locator("#segments .segment").first
     first.locator(".text").click()
-    page.wait_for_function("document.getElementById('player').currentTime < 1")
-    page.wait_for_function("document.querySelector('#segments .segment')"
+    page.wait_for_function("() => document.getElementById('player').currentTime < 1")
+    page.wait_for_function("() => document.querySelector('#segments .segment')"
                            ".classList.contains('speaking')")
     assert "#t=" in page.url
 
@@ -89,11 +126,12 @@ def test_query_parameter_t_and_citation(server: str, page) -> None:
     page.goto(f"{server}/search?q=brussels&ui=en")
     href = page.locator(".video", has_text="mixed fr en").locator("h2 a").get_attribute("href")
     page.goto(f"{server}{href}?t=11&ui=en")
-    page.wait_for_function("Math.abs(document.getElementById('player').currentTime - 11) < 0.5")
+    page.wait_for_function("() => Math.abs(document.getElementById('player').currentTime - 11)"
+                           " < 0.5")
     page.click("#cite")
     status = page.locator("#cite-status")
     status.wait_for()
-    page.wait_for_function("document.getElementById('cite-status').textContent.length > 10")
+    page.wait_for_function("() => document.getElementById('cite-status').textContent.length > 10")
     text = status.text_content()
     assert "mixed fr en" in text and "Brussels" in text and "#t=" in text
 
@@ -175,10 +213,9 @@ TEXT = {
 @pytest.fixture(params=["en", "fr"])
 def ui(request, browser):
     language = request.param
-    context = browser.new_context(locale={"en": "en-GB", "fr": "fr-FR"}[language])
-    page = context.new_page()
-    yield page, language, TEXT[language]
-    context.close()
+    with csp_checked_context(browser,
+                             locale={"en": "en-GB", "fr": "fr-FR"}[language]) as context:
+        yield context.new_page(), language, TEXT[language]
 
 
 def test_journalist_finds_terrorisme_and_lands_on_the_second(server: str, ui) -> None:
@@ -301,9 +338,9 @@ def test_keyboard_only(server: str, page) -> None:
     page.wait_for_url(re.compile(r"/videos/"))
     page.focus("#player")
     page.keyboard.press("Space")
-    page.wait_for_function("!document.getElementById('player').paused")
+    page.wait_for_function("() => !document.getElementById('player').paused")
     page.keyboard.press("Space")
-    page.wait_for_function("document.getElementById('player').paused")
+    page.wait_for_function("() => document.getElementById('player').paused")
 
 
 @pytest.mark.parametrize("path", ["/?ui={ui}", "/search?q=afghanistan&ui={ui}",
@@ -320,7 +357,7 @@ def test_no_serious_accessibility_violations(server: str, page, path: str,
     else:
         page.goto(server + path.format(ui=language))
     axe = importlib.resources.files("axe_playwright_python") / "axe.min.js"
-    page.add_script_tag(path=str(axe))
+    page.evaluate(axe.read_text(encoding="utf-8"))  # a <script> tag would break the site's CSP
     results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
                for v in results["violations"] if v["impact"] in ("serious", "critical")]
@@ -329,10 +366,9 @@ def test_no_serious_accessibility_violations(server: str, page, path: str,
 
 @pytest.mark.parametrize("path", ["/search?q=afghanistan&ui=fr", "PLAYER"])
 def test_phone_viewport_has_no_horizontal_scrolling(server: str, browser, path: str) -> None:
-    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True,
-                                  has_touch=True)
-    page = context.new_page()
-    try:
+    with csp_checked_context(browser, viewport={"width": 360, "height": 740}, is_mobile=True,
+                             has_touch=True) as context:
+        page = context.new_page()
         if path == "PLAYER":
             page.goto(f"{server}/search?q=brussels&ui=fr")
             page.locator("a.play").first.click()
@@ -344,5 +380,3 @@ def test_phone_viewport_has_no_horizontal_scrolling(server: str, browser, path: 
         size = page.evaluate("parseFloat(getComputedStyle(document.querySelector("
                              "'.snippet, .segment .text')).fontSize)")
         assert size >= 14
-    finally:
-        context.close()
