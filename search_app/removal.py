@@ -5,6 +5,10 @@ consistent at every step: the index first (a search never finds a video whose tr
 gone; a failure there changes nothing), then the transcript, then the media, then the jobs. A
 media file is deleted only if it lives inside the data dir: a file indexed from elsewhere
 belongs to its owner.
+
+A video need not be in the archive to be removed: an upload whose job failed has its media
+and its job, and no transcript; a media file stored for an id whose jobs are gone is removed
+too (else nothing could ever delete it).
 """
 
 from __future__ import annotations
@@ -48,11 +52,13 @@ def _inside(path: Path, folder: Path) -> bool:
     return path.resolve().is_relative_to(folder.resolve())
 
 
-def remove_video(settings: Settings, video_id: str, *, force: bool = False) -> Removal:
+def remove_video(settings: Settings, video_id: str, *, force: bool = False,
+                 unindexed_only: bool = False) -> Removal:
     """Remove everything the archive holds of `video_id` (an app context is needed).
 
-    Raises RemovalError, having removed nothing, for an unknown id or while a job works on
-    the video (unless `force`).
+    Raises RemovalError, having removed nothing, for an unknown id, while a job works on
+    the video (unless `force`), or with `unindexed_only` for a video that has a transcript
+    (the jobs page removes failed uploads, not the videos their jobs were re-indexing).
     """
     # The same lock as the jobs' index commits, so that no batch of transcribed jobs is
     # committed in the middle of a removal.
@@ -63,10 +69,16 @@ def remove_video(settings: Settings, video_id: str, *, force: bool = False) -> R
                              id=video_id[:40]))
     with index_writer_lock(settings.data_dir):
         db.session.expire_all()  # job states as they are now, under the lock
-        return _remove(settings, video_id, force)
+        return _remove(settings, video_id, force, unindexed_only)
 
 
-def _remove(settings: Settings, video_id: str, force: bool) -> Removal:
+def _stored_media(settings: Settings, video_id: str) -> list[Path]:
+    """The media files kept for `video_id` in the data dir (uploads.py names them
+    `media/<id>.<container>`); the id is 16 hexadecimal digits, so no pattern in it."""
+    return sorted((settings.data_dir / "media").glob(f"{video_id}.*"))
+
+
+def _remove(settings: Settings, video_id: str, force: bool, unindexed_only: bool) -> Removal:
     jobs = db.session.execute(db.select(Job).where(Job.video_id == video_id)).scalars().all()
     busy = [job for job in jobs if job.state in IN_FLIGHT]
     if busy and not force:
@@ -76,18 +88,24 @@ def _remove(settings: Settings, video_id: str, force: bool) -> Removal:
         transcript = load_transcript(settings.transcripts_dir, video_id)
     except TranscriptNotFound:
         transcript = None
+    if transcript is not None and unindexed_only:
+        raise RemovalError(_l("its video “%(title)s” is in the archive: remove it from its "
+                             "player page, which removes its jobs too",
+                             title=transcript.metadata.title or video_id))
+    stored = _stored_media(settings, video_id)
+    indexed = is_indexed(settings.index_dir, video_id)
+    if transcript is None and not jobs and not stored and not indexed:
+        raise RemovalError(_l("no video with id %(id)s in the archive", id=video_id))
     removal = Removal(video_id, title=transcript.metadata.title if transcript else "")
-    if is_indexed(settings.index_dir, video_id):
+    if indexed:
         # Waits for Whoosh's writer lock too (an indexing command may hold it).
         removal.segments = remove_from_index(settings.index_dir, video_id)
-    if transcript is None and not jobs and not removal.segments:
-        raise RemovalError(_l("no video with id %(id)s in the archive", id=video_id))
     if transcript is not None:
         transcript_path(settings.transcripts_dir, video_id).unlink(missing_ok=True)
         removal.transcript = True
     media = {Path(path) for path in
              [transcript.media.path if transcript else None, *(job.path for job in jobs)]
-             if path}
+             if path} | set(stored)
     for path in sorted(media):
         if not _inside(path, settings.data_dir):
             removal.media_kept.append(path)

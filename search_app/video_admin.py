@@ -14,7 +14,7 @@ from indexer.store import TranscriptNotFound, load_transcript, save_transcript
 
 from .archive import Archive
 from .archivist import EditMetadataForm, RemoveForm, archivist_required, form_errors
-from .removal import RemovalError, remove_video
+from .removal import Removal, RemovalError, remove_video
 from .videos import load
 
 logger = logging.getLogger(__name__)
@@ -78,10 +78,15 @@ def remove(video_id: str):
         return redirect(url_for("videos.player", video_id=video_id))
     flash(_("“%(title)s” is removed from the archive: its transcript and search entries are "
             "gone.", title=removal.title or video_id))
+    flash_media_outcome(removal)
+    return redirect(url_for("search.index"))
+
+
+def flash_media_outcome(removal: Removal) -> None:
+    """What became of the media files of a removal (here and on the jobs page)."""
     if removal.media_removed:
         flash(ngettext("Its media file was deleted.", "Its %(num)d media files were deleted.",
                        len(removal.media_removed)))
     for path in removal.media_kept:
         flash(_("Its media file %(path)s is outside the data folder, so it was left in place.",
                 path=str(path)))
-    return redirect(url_for("search.index"))
