@@ -53,12 +53,14 @@ screenshots: index
 samples: install
 	$(BIN)/python scripts/make_media.py
 
-# After changing UI strings: refresh the template and the French catalog.
+# After changing UI strings: refresh the template, merge it into each .po (the source of the
+# translations: a new string arrives empty, never fuzzy-guessed, a removed one is dropped), compile.
 translations: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --omit-header \
+	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --project speechsearch -w 100 \
 		-o search_app/translations/messages.pot search_app
-	$(BIN)/python scripts/translations_fr.py
-	$(BIN)/pybabel -q compile -d search_app/translations
+	$(BIN)/pybabel update -i search_app/translations/messages.pot -d search_app/translations \
+		--no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date -w 100
+	$(BIN)/pybabel compile --statistics -d search_app/translations
 
 clean:
 	rm -rf $(DATA_DIR)/index $(DATA_DIR)/transcripts
