@@ -6,6 +6,7 @@ The tree it makes is what `SegmentSearcher` evaluates (array_search.py, or Whoos
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -34,6 +35,14 @@ from .writing import _pairs
 
 # A prefix stands for at most this many words, the most frequent in the archive.
 PREFIX_WORDS = 100
+# Boosts (nato^2), nested ones multiplied: beyond this a score is no longer a finite number
+# ("nato^999…9" made every score inf, and the API's JSON invalid).
+MAX_BOOST = 1000.0
+# Control characters other than tab and line breaks, and lone surrogates (undecodable bytes
+# of a command-line argument): no one types them, and they reach Whoosh's analyzers and the
+# terminal or JSON output as they are.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 class _WordFieldsPlugin(MultifieldPlugin):
@@ -140,7 +149,7 @@ def _refine(query, resolve_entity: Callable[[str], str | None],
     return query.apply(lambda q: _refine(q, resolve_entity, pairs))
 
 
-def _within_distance(reader, fieldname: str, text: str, maxdist: int, prefix: int):
+def within_distance(reader, fieldname: str, text: str, maxdist: int, prefix: int):
     """Whoosh's `terms_within`, minus the edit distances that cannot be small enough: no
     fewer edits than the difference in length (70 % of a fuzzy query's time on a 1M-segment
     archive was the distance to every word with its first letter)."""
@@ -168,8 +177,8 @@ def expand_words(query, reader, limit: int = PREFIX_WORDS):
             found = (field.from_bytes(w) for w in reader.expand_prefix(query.fieldname,
                                                                         query.text))
         else:
-            found = _within_distance(reader, query.fieldname, query.text, query.maxdist,
-                                     query.prefixlength)
+            found = within_distance(reader, query.fieldname, query.text, query.maxdist,
+                                    query.prefixlength)
         words = sorted(found)
         if len(words) > limit:  # the most frequent; among equals, the first in order
             words.sort(key=lambda w: -reader.doc_frequency(query.fieldname, w))
@@ -196,11 +205,33 @@ def words_read_stems(schema: Schema, reader) -> bool:
                for language in reader.lexicon("language"))
 
 
+def checked_query(text: str) -> str:
+    """`check_query`, and no character that is not text; the stripped query."""
+    text = check_query(text)
+    if found := _CONTROL.search(text):
+        raise QuerySyntaxError(f"The query contains the control character "
+                               f"U+{ord(found.group()):04X}: type words, \"exact phrases\" and "
+                               "operators only.")
+    if found := _SURROGATE.search(text):
+        raise QuerySyntaxError(f"The query contains U+{ord(found.group()):04X}, which is no "
+                               "character (bytes that are not UTF-8): type it again as text.")
+    return text
+
+
+def _check_boosts(query, outer: float = 1.0) -> None:
+    boost = outer * query.boost
+    if not boost <= MAX_BOOST:  # also inf and nan
+        raise QuerySyntaxError(f"A boost (nato^2) can be at most {MAX_BOOST:g}, boosts of "
+                               "nested groups multiplied.")
+    for child in query.children():
+        _check_boosts(child, boost)
+
+
 def parse_query(schema: Schema, text: str, resolve_entity: Callable[[str], str | None],
                 pairs: frozenset[str] = frozenset(), words_read_stems: bool = False):
     """The query as Whoosh's; `pairs`: see `indexed_pairs`, `words_read_stems`: see
     `words_read_stems()`."""
-    text = check_query(text)
+    text = checked_query(text)
     try:
         parsed = _parser(schema, words_read_stems).parse(text)
     except Exception as exc:  # Whoosh raises assorted errors on odd syntax
@@ -208,6 +239,7 @@ def parse_query(schema: Schema, text: str, resolve_entity: Callable[[str], str |
     if parsed is Q.NullQuery or isinstance(parsed, type(Q.NullQuery)):
         raise QuerySyntaxError("The query has no searchable words (only operators, "
                                "punctuation or words too common to index).")
+    _check_boosts(parsed)
     return _refine(parsed, resolve_entity, pairs)
 
 
@@ -226,8 +258,10 @@ def filters_query(language: str | None, entity: str | None, speaker: str | None,
 
 
 def words_as_said_parser(schema: Schema) -> QueryParser:
-    """A parser of words on the `text` field (the words as said), with the field aliases: what
-    the spelling suggestions check against, rather than stems."""
+    """A parser of words on the `text` field (the words as said), with the search's syntax
+    (fuzzy words, field aliases): what the spelling suggestions check against, rather than
+    stems."""
     parser = QueryParser("text", schema)
+    parser.add_plugin(FuzzyTermPlugin())
     parser.add_plugin(FieldAliasPlugin(_field_aliases()))
     return parser
