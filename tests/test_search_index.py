@@ -215,11 +215,19 @@ def test_phrases_of_common_words_are_exact(tmp_path: Path, gazetteer: Gazetteer)
     assert "<mark>de</mark> <mark>la</mark>" in highlight
 
 
-def test_an_index_without_pairs_keeps_exact_phrases(tmp_path: Path, gazetteer: Gazetteer) -> None:
-    """An index from before `text_pairs`: its phrases read the words until it is rebuilt."""
+def test_an_index_without_pairs_is_given_them_if_empty_else_refused(tmp_path: Path,
+                                                                    gazetteer: Gazetteer) -> None:
+    """An index from before `text_pairs` (an older format): refused until it is rebuilt, unless
+    it has no document (test_search_fallback.py has the format version)."""
     from whoosh import index as whoosh_index
 
-    from indexer.search_index import INDEX_NAME, PAIRS, PAIRS_INCOMPLETE, make_schema
+    from indexer.search_index import (
+        INDEX_NAME,
+        PAIRS,
+        PAIRS_INCOMPLETE,
+        IndexFormatError,
+        make_schema,
+    )
 
     index = tmp_path / "index"
     index.mkdir()
@@ -237,10 +245,10 @@ def test_an_index_without_pairs_keeps_exact_phrases(tmp_path: Path, gazetteer: G
         writer.add_document(video_id="4444444444444444", seg=0, start=0.0, end=1.0,
                             language="fr", text="Il y a de la place.", title="", speaker="",
                             event="", date="", year="", entities="", entity_names="")
-    add_to_index(old, transcript("5555555555555555", ["Nous sommes de la partie."], "fr",
-                                 tagger), gazetteer)
-    assert (old / PAIRS_INCOMPLETE).exists()
-    assert search(old, gazetteer, '"de la"').total == 2
+    with pytest.raises(IndexFormatError, match="speechsearch reindex"):
+        add_to_index(old, transcript("5555555555555555", ["Nous sommes de la partie."], "fr",
+                                     tagger), gazetteer)
+    assert search(index, gazetteer, '"de la"').total == 1
 
 
 def test_facet_counts_stay_right_across_queries_and_commits(tmp_path: Path,
@@ -249,6 +257,7 @@ def test_facet_counts_stay_right_across_queries_and_commits(tmp_path: Path,
     # the same searcher must give the same counts for another query, and a commit must
     # bring the new video's entities in.
     from indexer.search_index import SegmentSearcher
+    from indexer.search_index.counting import leaf_cache
 
     tagger = EntityTagger(gazetteer)
     path = tmp_path / "index"
@@ -262,7 +271,7 @@ def test_facet_counts_stay_right_across_queries_and_commits(tmp_path: Path,
     assert nato.facets["entity"]["org:nato"] == 1 and "country:af" not in nato.facets["entity"]
     assert searcher.search("coopération", facets=True).facets == first.facets
     leaves = [leaf for leaf, _ in searcher._searcher().leaf_searchers()]
-    assert all(("facet-column", "entities") in leaf._field_caches for leaf in leaves)
+    assert all(("facet-column", "entities") in leaf_cache(leaf) for leaf in leaves)
 
     add_to_index(path, transcript("bbbbbbbbbbbbbbbb", EN, "en", tagger, date="2010-01-02"),
                  gazetteer)
@@ -359,10 +368,11 @@ def test_plain_words_read_stems_and_names_but_find_what_text_found(
     assert {h.text for h in searcher.search("NATO").hits} == {FR[0], EN[0]}
 
 
-def test_an_index_that_stems_accented_words_keeps_reading_text(
+def test_an_index_that_stems_accented_words_is_of_an_older_format(
         tmp_path: Path, gazetteer: Gazetteer) -> None:
-    """Indexes made before the stem fields folded first: their plain words also read `text`
-    (there "securite" has another stem than "sécurité"), and new videos are stemmed their way."""
+    """Indexes made before the stem fields folded first (format 2): there "securite" has another
+    stem than "sécurité", so their plain words had to read `text` too. Empty, such an index gets
+    today's stem fields; with documents it is refused until rebuilt."""
     from whoosh import index as whoosh_index
     from whoosh.analysis import (
         CharsetFilter,
@@ -377,8 +387,8 @@ def test_an_index_that_stems_accented_words_keeps_reading_text(
 
     from indexer.search_index import (
         INDEX_NAME,
+        IndexFormatError,
         SegmentSearcher,
-        _Analysis,
         make_schema,
         stem_field,
     )
@@ -395,13 +405,17 @@ def test_an_index_that_stems_accented_words_keeps_reading_text(
     whoosh_index.create_in(str(path), schema, indexname=INDEX_NAME)
     tagger = EntityTagger(gazetteer)
     add_to_index(path, transcript("aaaaaaaaaaaaaaaa", SECURITY[:1], "fr", tagger), gazetteer)
-    analysis = _Analysis(schema)
-    words = analysis.words(SECURITY[0])
-    assert analysis.stemmed(words, "fr") == \
-        [t.text for t in schema[stem_field("fr")].analyzer(SECURITY[0])]
     searcher = SegmentSearcher(path, gazetteer)
     assert searcher.search("securite").total == 1
-    assert not searcher._local.words_read_stems
+    assert searcher._local.words_read_stems  # today's stem fields
+    older = tmp_path / "older"
+    older.mkdir()
+    ix = whoosh_index.create_in(str(older), schema, indexname=INDEX_NAME)
+    with ix.writer() as writer:
+        writer.add_document(video_id="b" * 16, language="fr", text=SECURITY[0],
+                            stem_fr=SECURITY[0])
+    with pytest.raises(IndexFormatError, match="speechsearch reindex"):
+        SegmentSearcher(older, gazetteer).search("securite")
 
 
 def test_totals_are_exact_and_whoosh_s_stop_at_the_bound(index_dir, gazetteer) -> None:
@@ -427,7 +441,7 @@ def test_totals_are_exact_and_whoosh_s_stop_at_the_bound(index_dir, gazetteer) -
 
 
 def test_bulk_writing_leaves_an_index_of_whoosh_s_own_codec(index_dir) -> None:
-    """add_many writes with a codec subclass (writing._BulkCodec); the index's table of
+    """add_many writes with a codec subclass (whoosh_internals._BulkCodec); the index's table of
     contents must name Whoosh's W3Codec, so that opening an index never needs ours."""
     from whoosh import index as whoosh_index
     from whoosh.codec.whoosh3 import W3Codec

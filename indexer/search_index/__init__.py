@@ -1,9 +1,14 @@
 """The only package that talks to Whoosh; no other module imports it.
 
-- `schema`: fields, analyzers, opening; `writing`: add_to_index, add_many, remove_from_index;
+- `schema`: fields, analyzers; `opening`: opening, and the format version stored with the
+  index (an index of another format is refused: `speechsearch reindex`, indexer/reindex.py);
+- `writing`: add_to_index, add_many, remove_from_index, replace_all;
 - `querying`: SegmentSearcher, query_index; `parsing`: the query typed to Whoosh's query tree;
 - `array_search`, `postings`, `phrases`: that tree evaluated with numpy over the posting
   lists, scored as Whoosh scores (Whoosh itself walks every match in Python);
+- `whoosh_internals`: the only module that touches Whoosh's private structures (the array
+  path's and bulk writing's); on another Whoosh version, or on any failure in the array path,
+  queries go through Whoosh's own searcher, with the same results;
 - `counting`: facets, and totals up to a bound for the queries Whoosh runs; `require`:
   filters; `hits`: a page of highlighted hits.
 
@@ -26,14 +31,15 @@ becomes the same phrase over pairs there (exact: pair i starts at word i), whose
 shorter. Pairs of all words would do the same for every phrase, but nearly every pair of two
 rare words is unique, and Whoosh pays per distinct term: it halved indexing throughput and doubled
 the index for phrases that were already fast.
-An index made before `text_pairs` existed gets the field but not the pairs of its old
-documents: a marker file says so and its phrases keep reading `text` until it is rebuilt.
+An index made before `text_pairs` existed is of an older format: it is refused until rebuilt
+(opening.py).
 
 Indexing analyses each segment's words once for all fields (see `_Analysis`) and writes whole
 batches of videos with one writer (`add_many`), on two processes for large batches.
 """
 
 from ..results import QUERY_FIELDS, QuerySyntaxError
+from .opening import FORMAT_FILE, FORMAT_VERSION, IndexFormatError, open_index
 from .parsing import indexed_pairs, parse_query
 from .querying import FACETS, SegmentSearcher, query_index
 from .schema import (
@@ -42,7 +48,6 @@ from .schema import (
     PAIRS,
     PAIRS_INCOMPLETE,
     make_schema,
-    open_index,
     stem_field,
 )
 from .writing import (
@@ -52,11 +57,13 @@ from .writing import (
     indexed_video_ids,
     is_indexed,
     remove_from_index,
+    replace_all,
 )
 
 __all__ = [
-    "COMMON_WORDS", "FACETS", "INDEX_NAME", "PAIRS", "PAIRS_INCOMPLETE", "QUERY_FIELDS",
-    "QuerySyntaxError", "SegmentSearcher", "_Analysis", "add_many", "add_to_index",
-    "indexed_pairs", "indexed_video_ids", "is_indexed", "make_schema", "open_index",
-    "parse_query", "query_index", "remove_from_index", "stem_field",
+    "COMMON_WORDS", "FACETS", "FORMAT_FILE", "FORMAT_VERSION", "INDEX_NAME",
+    "IndexFormatError", "PAIRS", "PAIRS_INCOMPLETE", "QUERY_FIELDS", "QuerySyntaxError",
+    "SegmentSearcher", "_Analysis", "add_many", "add_to_index", "indexed_pairs",
+    "indexed_video_ids", "is_indexed", "make_schema", "open_index", "parse_query",
+    "query_index", "remove_from_index", "replace_all", "stem_field",
 ]

@@ -17,14 +17,21 @@ the arrays; queries of a shape this module does not know (a NOT alone, a scaled 
 
 from __future__ import annotations
 
+import logging
+import threading
+import traceback
 from dataclasses import dataclass
 
 import numpy as np
 from whoosh import query as Q
-from whoosh.scoring import BM25F
 
+from . import whoosh_internals
+from .counting import Matches, count_listed, leaf_cache
 from .phrases import phrase_documents
-from .postings import NoArrayForm, SegmentPostings
+from .postings import SegmentPostings
+from .whoosh_internals import NoArrayForm, bm25f_parameters
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -78,10 +85,10 @@ class _SegmentEvaluator:
         self.searcher = searcher
         self.leaf = leaf_searcher
         self.postings = postings
-        weighting = searcher.weighting
-        if type(weighting) is not BM25F or weighting._field_B:
+        parameters = bm25f_parameters(searcher.weighting)
+        if parameters is None:
             raise NoArrayForm("only Whoosh's default BM25F is computed with arrays")
-        self.B, self.K1 = weighting.B, weighting.K1
+        self.B, self.K1 = parameters
 
     def evaluate(self, query) -> Scored:
         if isinstance(query, Q.Term):
@@ -194,7 +201,7 @@ class Ranked:
 def _segment_postings(leaf_searcher) -> SegmentPostings:
     """Kept on the leaf searcher until it is reopened after a commit (like counting.py's
     facet columns): the field lengths are read once per index segment."""
-    cache = leaf_searcher._field_caches
+    cache = leaf_cache(leaf_searcher)
     if "array-postings" not in cache:
         cache["array-postings"] = SegmentPostings(leaf_searcher.reader())
     return cache["array-postings"]
@@ -203,7 +210,10 @@ def _segment_postings(leaf_searcher) -> SegmentPostings:
 def rank(searcher, query) -> Ranked:
     """All the matches of `query` in the index `searcher` reads, with their scores.
 
-    Raises NoArrayForm when the query has a part with no array form."""
+    Raises NoArrayForm when the query has a part with no array form, and for every query
+    when the fast path is off (whoosh_internals.FAST_PATH: another Whoosh version)."""
+    if not whoosh_internals.FAST_PATH:
+        raise NoArrayForm(f"the fast path is off: {whoosh_internals.disabled_reason()}")
     ids, scores = [], []
     for leaf, offset in searcher.leaf_searchers():
         evaluator = _SegmentEvaluator(searcher, leaf, _segment_postings(leaf))
@@ -213,3 +223,39 @@ def rank(searcher, query) -> Ranked:
     if not ids:
         return Ranked(_NOTHING.ids, _NOTHING.scores)
     return Ranked(np.concatenate(ids), np.concatenate(scores))
+
+
+# Failures of the array path already logged with their traceback: (type, file, line) of where
+# each was raised. A broken Whoosh internal fails every query the same way, and logging each
+# time would flood the log; the places are few, so the set stays small.
+_REPORTED: set[tuple[str, str, int | None]] = set()
+_REPORTED_LOCK = threading.Lock()
+
+
+def _report(exc: Exception) -> None:
+    frame = traceback.extract_tb(exc.__traceback__)[-1]
+    where = (type(exc).__name__, frame.filename, frame.lineno)
+    with _REPORTED_LOCK:
+        first = where not in _REPORTED
+        _REPORTED.add(where)
+    if first:
+        logger.error("the fast search path failed; this query, and any that fails the same "
+                     "way, is answered by Whoosh's own searcher", exc_info=exc)
+    else:
+        logger.debug("the fast search path failed again (%s: %s)", type(exc).__name__, exc)
+
+
+def ranked_page(searcher, query, limit: int,
+                facets: dict[str, str] | None) -> tuple[list[tuple[int, float]], Matches] | None:
+    """The `limit` best (document, score) and the exact total and `facets`, with arrays;
+    None when the query is to be searched by Whoosh's own searcher instead: a query with no
+    array form, the fast path off (both expected, not logged), or any failure here (logged
+    once per kind: see `_report`), e.g. a Whoosh internal that changed (whoosh_internals)."""
+    try:
+        ranked = rank(searcher, query)
+        return ranked.top(limit), count_listed(searcher, ranked.ids, facets)
+    except NoArrayForm as exc:
+        logger.debug("searched with Whoosh alone: %s", exc)
+    except Exception as exc:  # not swallowed: logged, and the caller asks Whoosh instead
+        _report(exc)
+    return None

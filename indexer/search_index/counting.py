@@ -16,6 +16,7 @@ field; a query's counts are then one numpy bincount per facet over its matched d
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from itertools import islice
 
@@ -23,6 +24,22 @@ import numpy as np
 
 # Counted exactly up to here; the UI and the API say "more than" beyond.
 TOTAL_BOUND = 10_000
+
+
+# Per leaf searcher: what is read once per index segment (facet columns, array_search's
+# postings and lengths). Whoosh's searcher is opened anew after a commit (querying.py), so an
+# entry lives exactly as long as the segment view it was read from. Ours, not Whoosh's
+# private `_field_caches`: the counting here must work on any Whoosh version.
+_LEAF_CACHES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def leaf_cache(leaf_searcher) -> dict:
+    """The cache of one leaf searcher. No lock: each searcher is one thread's (querying.py),
+    so no two threads ever fill the same entry."""
+    cache = _LEAF_CACHES.get(leaf_searcher)
+    if cache is None:
+        cache = _LEAF_CACHES[leaf_searcher] = {}
+    return cache
 
 
 @dataclass
@@ -54,7 +71,7 @@ class _FacetColumn:
 
 def _columns(leaf_searcher, fieldnames: list[str]) -> dict[str, _FacetColumn]:
     """The facet columns of one index segment, kept on its searcher until it is refreshed."""
-    cache = leaf_searcher._field_caches
+    cache = leaf_cache(leaf_searcher)
     out = {}
     for name in fieldnames:
         key = ("facet-column", name)

@@ -1,8 +1,9 @@
 """Reading the index: `SegmentSearcher`, one per app or command, and `query_index`.
 
 A query is parsed (parsing.py), evaluated with arrays over the posting lists
-(array_search.py) or, for a shape with no array form, by Whoosh with a bounded count
-(counting.py), and its page of hits made (hits.py).
+(array_search.py) or, for a shape with no array form (or when the array path is off or
+fails: whoosh_internals.py), by Whoosh with a bounded count (counting.py), and its page of hits
+made (hits.py).
 """
 
 from __future__ import annotations
@@ -11,24 +12,22 @@ import logging
 import threading
 from pathlib import Path
 
-from whoosh import index as whoosh_index
-
 from ..gazetteer import Gazetteer
-from ..results import QuerySyntaxError, SearchResults, check_query
-from .array_search import rank
-from .counting import TOTAL_BOUND, count_listed, count_matches
+from ..results import QuerySyntaxError, SearchResults
+from .array_search import ranked_page
+from .counting import TOTAL_BOUND, count_matches
 from .hits import entity_matcher, make_hit, matched_terms
+from .opening import open_for_reading
 from .parsing import (
+    checked_query,
     expand_words,
     filters_query,
     indexed_pairs,
     parse_query,
-    words_as_said_parser,
     words_read_stems,
 )
-from .postings import NoArrayForm
 from .require import Require
-from .schema import INDEX_NAME
+from .suggesting import suggest
 
 logger = logging.getLogger(__name__)
 
@@ -51,20 +50,18 @@ class SegmentSearcher:
 
     def _searcher(self):
         searcher = getattr(self._local, "searcher", None)
-        if searcher is None:
-            if not whoosh_index.exists_in(str(self.index_dir), indexname=INDEX_NAME):
-                return None
-            ix = whoosh_index.open_dir(str(self.index_dir), indexname=INDEX_NAME)
-            searcher = ix.searcher()
-        elif not searcher.up_to_date():
+        if searcher is not None:
+            if searcher.up_to_date():
+                return searcher
             # Not searcher.refresh(): whoosh-reloaded 2.7.5 reuses the old reader of a segment
             # with the same id, deleted-documents list and all, and even adds back segments the
             # commit merged away, so a removed or re-indexed video was still found (or twice).
             searcher.close()
-            ix = whoosh_index.open_dir(str(self.index_dir), indexname=INDEX_NAME)
-            searcher = ix.searcher()
-        else:
-            return searcher
+            self._local.searcher = None
+        ix = open_for_reading(self.index_dir)  # IndexFormatError: of another format
+        if ix is None:
+            return None
+        searcher = ix.searcher()
         # The pairs marker is written only together with a commit: read it when the searcher
         # is opened or refreshed, not on every query.
         self._local.searcher = searcher
@@ -83,19 +80,14 @@ class SegmentSearcher:
         """
         searcher = self._searcher()
         if searcher is None:
-            check_query(text)  # a bad query is an error even on an empty archive
+            checked_query(text)  # a bad query is an error even on an empty archive
             return SearchResults(query=text, total=0, page=page, per_page=per_page)
         parsed, query = self._query(searcher, text, language, entity, speaker, year)
         fields = ({name: field for name, field in FACETS.items() if field in searcher.schema}
                   if facets else None)
-        try:
-            ranked = rank(searcher, query)
-        except NoArrayForm as exc:
-            logger.debug("searched with Whoosh alone: %s", exc)
-            top, matches = self._whoosh_search(searcher, query, page * per_page, fields)
-        else:
-            top = ranked.top(page * per_page)
-            matches = count_listed(searcher, ranked.ids, fields)
+        # With arrays; else (no array form, the fast path off or failing) by Whoosh itself.
+        top, matches = (ranked_page(searcher, query, page * per_page, fields)
+                        or self._whoosh_search(searcher, query, page * per_page, fields))
         matched = matched_terms(parsed, searcher.reader())
         is_wanted = entity_matcher(self.gazetteer, matched)
         hits = [make_hit(searcher.schema, searcher.stored_fields(docnum), score, matched,
@@ -134,13 +126,10 @@ class SegmentSearcher:
         if searcher is None:
             return None
         try:
-            check_query(text)
+            text = checked_query(text)
         except QuerySyntaxError:
             return None
-        # Spell-check against the words as said (the `text` field), not against stems.
-        parser = words_as_said_parser(searcher.schema)
-        corrected = searcher.correct_query(parser.parse(text), text)
-        return corrected.string if corrected.string != text else None
+        return suggest(searcher, text)  # against the words as said, not their stems
 
 
 def query_index(index_dir: Path, text: str, gazetteer: Gazetteer, language: str | None = None,

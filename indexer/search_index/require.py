@@ -5,7 +5,8 @@ Whoosh's `filter=` argument lists every segment the filter matches into a set on
 leapfrogs along both posting lists and scores only the first. whoosh-reloaded 2.7.5's
 RequireMatcher breaks with block-quality skipping, though: after skipping it asks the
 intersection to find the next common document even when both are already on one, which
-fails an assertion. `Require` here is the same query with that case handled.
+fails an assertion. `Require` here is the same query with that case handled, on the matchers'
+public methods only (it also runs when the fast path is off: whoosh_internals).
 """
 
 from __future__ import annotations
@@ -17,8 +18,14 @@ from whoosh.matching.wrappers import RequireMatcher
 class _RequireMatcher(RequireMatcher):
     def skip_to_quality(self, minquality):
         skipped = self.a.skip_to_quality(minquality)
-        if self.a.is_active() and self.b.is_active() and self.a.id() != self.b.id():
-            self.child._find_next()
+        # Leapfrog to the next document both match, as the intersection (`self.child`, which
+        # keeps no state of its own beyond `a` and `b`) would.
+        a, b = self.a, self.b
+        while a.is_active() and b.is_active() and a.id() != b.id():
+            if a.id() < b.id():
+                a.skip_to(b.id())
+            else:
+                b.skip_to(a.id())
         return skipped
 
 

@@ -1,12 +1,11 @@
-"""Schema, analyzers and opening of the index (the design is in the package docstring)."""
+"""Schema and analyzers of the index (the design is in the package docstring; opening and the
+format version: opening.py)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from pathlib import Path
 
-from whoosh import index as whoosh_index
 from whoosh.analysis import (
     CharsetFilter,
     LowercaseFilter,
@@ -27,7 +26,8 @@ NO_PAIR = "_"  # keeps the positions of `text_pairs` those of the words
 # built with.
 COMMON_WORDS = frozenset(w.translate(accent_map) for language in ("fr", "en")
                          for w in stopwords_for_language(language))
-# Written in an index that got `text_pairs` after it had documents (see the docstring).
+# Written by format 2 code in an index that got `text_pairs` after it had documents: such an
+# index is of an older format (opening.py).
 PAIRS_INCOMPLETE = "text_pairs.incomplete"
 # Fuzzy words ("terorisme~") keep their first letter: a typo is rarely the first letter.
 FUZZY_PREFIX = 1
@@ -57,8 +57,8 @@ def _stemming_analyzer(language: str):
 
 
 def stems_folded_words(analyzer) -> bool:
-    """Whether a stem field's analyzer folds before it stems (indexes made before that did
-    not: their plain words must also read `text`, where "securite" finds "sécurité")."""
+    """Whether a stem field's analyzer folds before it stems (format 2 indexes did not: their
+    plain words had to read `text` too, where "securite" finds "sécurité")."""
     kinds = [type(item) for item in analyzer.items]
     return (CharsetFilter in kinds and StemFilter in kinds
             and kinds.index(CharsetFilter) < kinds.index(StemFilter))
@@ -92,24 +92,3 @@ def make_schema(languages: Sequence[str]) -> Schema:
             schema.add(stem_field(language), TEXT(analyzer=_stemming_analyzer(language),
                                                   phrase=False))
     return schema
-
-
-def open_index(index_dir: Path, languages: Sequence[str] = ("fr", "en")):
-    """Open the index, creating it, or adding stem fields for new archive languages."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    if not whoosh_index.exists_in(str(index_dir), indexname=INDEX_NAME):
-        return whoosh_index.create_in(str(index_dir), make_schema(languages),
-                                      indexname=INDEX_NAME)
-    ix = whoosh_index.open_dir(str(index_dir), indexname=INDEX_NAME)
-    wanted = make_schema(languages)
-    missing = [name for name in wanted.names() if name not in ix.schema]
-    if missing:  # an index made by an older version, or new archive languages
-        if PAIRS in missing and ix.doc_count_all():
-            (index_dir / PAIRS_INCOMPLETE).write_text("rebuild the index for fast phrases\n")
-        with ix.writer() as writer:
-            for name in missing:
-                writer.add_field(name, wanted[name])
-        ix = whoosh_index.open_dir(str(index_dir), indexname=INDEX_NAME)
-    return ix
-
-

@@ -6,32 +6,30 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from whoosh import index as whoosh_index
 from whoosh import query as Q
 from whoosh.analysis import (
     LowercaseFilter,
     RegexTokenizer,
 )
-from whoosh.codec.whoosh3 import W3Codec, W3PerDocReader
 from whoosh.fields import Schema
-from whoosh.lang import has_stopwords, stemmer_for_language, stopwords_for_language
+from whoosh.lang import stemmer_for_language
 from whoosh.support.charset import accent_map
-from whoosh.util.numeric import byte_to_length
+from whoosh.writing import CLEAR
 
 from ..gazetteer import Gazetteer
 from ..records import Transcript
-from .postings import length_bytes
+from .opening import open_for_reading, open_index, open_whatever_format, write_format
 from .schema import (
     COMMON_WORDS,
-    INDEX_NAME,
     NO_PAIR,
     PAIRS,
+    PAIRS_INCOMPLETE,
     PARALLEL_MIN_SEGMENTS,
     folded_stopwords,
-    open_index,
+    make_schema,
     stem_field,
-    stems_folded_words,
 )
+from .whoosh_internals import bulk_codec
 
 logger = logging.getLogger(__name__)
 
@@ -50,17 +48,13 @@ class _Analysis:
         self.lower = RegexTokenizer() | LowercaseFilter()
         self.folded: dict[str, str] = {}
         self.stems: dict[str, dict[str, str | None]] = {}
-        # language -> (stemmer, stop words, fold before stemming): an index keeps the
-        # analyzers it was made with, older ones stem the words with their accents.
-        self.stemmers: dict[str, tuple[Callable[[str], str], frozenset[str], bool]] = {}
-        for name in schema.names():
-            if name.startswith("stem_"):
-                language = name[len("stem_"):]
-                fold_first = stems_folded_words(schema[name].analyzer)
-                stop = (folded_stopwords(language) if fold_first else
-                        frozenset(stopwords_for_language(language))
-                        if has_stopwords(language) else frozenset())
-                self.stemmers[language] = (stemmer_for_language(language), stop, fold_first)
+        # language -> (stemmer, stop words); the words are folded before stemming, as the
+        # stem fields' analyzers do (an index whose stem fields did not is of an older
+        # format, never written to: opening.py).
+        self.stemmers: dict[str, tuple[Callable[[str], str], frozenset[str]]] = {
+            name[len("stem_"):]: (stemmer_for_language(name[len("stem_"):]),
+                                  folded_stopwords(name[len("stem_"):]))
+            for name in schema.names() if name.startswith("stem_")}
 
     def fold(self, word: str) -> str:
         folded = self.folded.get(word)
@@ -76,49 +70,16 @@ class _Analysis:
         return [self.fold(w) for w in self.words(text)]
 
     def stemmed(self, words: list[str], language: str) -> list[str]:
-        stem, stop, fold_first = self.stemmers[language]
+        stem, stop = self.stemmers[language]
         memo = self.stems.setdefault(language, {})
         out = []
         for word in words:
             if word not in memo:
-                said = self.fold(word) if fold_first else word
+                said = self.fold(word)
                 memo[word] = None if said in stop else self.fold(stem(said))
             if memo[word] is not None:
                 out.append(memo[word])
         return out
-
-
-class _LengthsInMemory(W3PerDocReader):
-    """When a writer flushes its postings, Whoosh asks the length of the field in the document
-    for every posting (the block's min and max lengths), and W3 reads each one from the column
-    file: a read per posting, 15 % of bulk indexing in a profile. Here each field's length
-    column is read once."""
-
-    def __init__(self, storage, segment):
-        super().__init__(storage, segment)
-        self._lengths: dict[str, bytes] = {}
-
-    def doc_field_length(self, docnum, fieldname, default=0):
-        lengths = self._lengths.get(fieldname)
-        if lengths is None:
-            lengths = length_bytes(self, fieldname)
-            if lengths is None:
-                return default
-            self._lengths[fieldname] = lengths
-        lbyte = lengths[docnum] if docnum < len(lengths) else 0
-        return byte_to_length(lbyte) if lbyte else None  # as W3PerDocReader does
-
-
-class _BulkCodec(W3Codec):
-    """Whoosh's W3 codec with the length columns read once (`_LengthsInMemory`)."""
-
-    def per_document_reader(self, storage, segment):
-        return _LengthsInMemory(storage, segment)
-
-    def new_segment(self, storage, indexname):
-        # The index's table of contents pickles each segment's codec: it stays Whoosh's own,
-        # so that opening an index never needs this class.
-        return W3Codec().new_segment(storage, indexname)
 
 
 def _pairs(words: list[str], common: frozenset[str]) -> list[str]:
@@ -184,21 +145,53 @@ def add_many(index_dir: Path, transcripts: Iterable[Transcript], gazetteer: Gaze
         parallel = (isinstance(transcripts, Sequence) and
                     sum(len(t.segments) for t in transcripts) >= PARALLEL_MIN_SEGMENTS)
     options = {"procs": 2, "multisegment": True} if parallel else {}
-    writer = ix.writer(timeout=60.0, limitmb=256, codec=_BulkCodec(), **options)
-    analysis = _Analysis(ix.schema)
+    writer = ix.writer(timeout=60.0, limitmb=256, codec=bulk_codec(), **options)
+    count = _write(writer, ix.schema, transcripts, gazetteer, replace=bool(ix.doc_count_all()))
+    writer.commit()
+    return count
+
+
+def replace_all(index_dir: Path, transcripts: Iterable[Transcript], gazetteer: Gazetteer,
+                languages: Sequence[str] = ("fr", "en")) -> int:
+    """Make the index anew, in the current format, of `transcripts` alone: one commit that
+    drops every existing index segment (Whoosh's CLEAR merge), so that a searcher sees the old
+    index or the new one, never a mix. The index may be of any format (it is what rebuilds an
+    older one); writers of other processes wait on Whoosh's write lock meanwhile. Returns the
+    segment count."""
+    ix = open_whatever_format(index_dir)
+    if ix is None:
+        return add_many(index_dir, transcripts, gazetteer, languages, parallel=False)
+    writer = ix.writer(timeout=60.0, limitmb=256, codec=bulk_codec())
+    wanted = make_schema(languages)
+    for name in ix.schema.names():  # the old documents go: their fields may go too
+        writer.remove_field(name)
+    for name in wanted.names():
+        writer.add_field(name, wanted[name])
+    count = _write(writer, writer.schema, transcripts, gazetteer, replace=False)
+    writer.commit(mergetype=CLEAR)
+    # After the commit: until the file says so, a reader refuses the index rather than read
+    # the new documents the old way.
+    (index_dir / PAIRS_INCOMPLETE).unlink(missing_ok=True)
+    write_format(index_dir)
+    return count
+
+
+def _write(writer, schema: Schema, transcripts: Iterable[Transcript], gazetteer: Gazetteer,
+           replace: bool) -> int:
+    """Add the transcripts' segments to `writer` (deleting each video's old ones first if
+    `replace`); the writer is cancelled if anything fails, committed by the caller."""
+    analysis = _Analysis(schema)
     count = 0
     try:
-        fresh = not ix.doc_count_all()
         for transcript in transcripts:
-            if not fresh:
+            if replace:
                 writer.delete_by_term("video_id", transcript.video_id)
-            for doc in _documents(transcript, gazetteer, ix.schema, analysis):
+            for doc in _documents(transcript, gazetteer, schema, analysis):
                 writer.add_document(**doc)
                 count += 1
     except BaseException:
         writer.cancel()
         raise
-    writer.commit()
     return count
 
 
@@ -209,21 +202,19 @@ def remove_from_index(index_dir: Path, video_id: str) -> int:
 
 
 def is_indexed(index_dir: Path, video_id: str) -> bool:
-    if not whoosh_index.exists_in(str(index_dir), indexname=INDEX_NAME):
+    ix = open_for_reading(index_dir)
+    if ix is None:
         return False
-    ix = whoosh_index.open_dir(str(index_dir), indexname=INDEX_NAME)
     with ix.searcher() as searcher:
         return bool(searcher.search(Q.Term("video_id", video_id), limit=1).scored_length())
 
 
 def indexed_video_ids(index_dir: Path) -> set[str]:
     """Ids of the videos that have live documents in the index."""
-    if not whoosh_index.exists_in(str(index_dir), indexname=INDEX_NAME):
+    ix = open_for_reading(index_dir)
+    if ix is None:
         return set()
-    ix = whoosh_index.open_dir(str(index_dir), indexname=INDEX_NAME)
     with ix.searcher() as searcher:
         # The lexicon keeps terms of deleted documents until a merge: check each id is live.
         return {term.decode() for term in searcher.reader().lexicon("video_id")
                 if searcher.search(Q.Term("video_id", term.decode()), limit=1).scored_length()}
-
-

@@ -1,0 +1,189 @@
+"""Every use of Whoosh's private structures, in one place: the fence around the fast path.
+
+The array path (array_search.py, postings.py, phrases.py) and bulk writing (writing.py) read
+what Whoosh keeps to itself, for speed (docs/search-design.md): the W3 codec's posting blocks
+(`_data`, `_goto`, `_maxid`, `_lastblock`, `_nextoffset`), a segment reader's per-document
+reader (`_perdoc`) and its length columns (`_cached_reader`, `_dbfile`, `_lenfield`), the
+deleted-documents set of a segment reader and BM25F's per-field B (`_field_B`). They are
+whoosh-reloaded 2.7.5's and may change in any release, so:
+
+- this module was written for WRITTEN_FOR; on any other Whoosh version (or one without the
+  names it imports) FAST_PATH is False, a warning says so once at import, `rank` hands every
+  query to Whoosh's own searcher and writing uses Whoosh's own codec. Nothing else in the
+  package touches a private Whoosh name, so everything then runs on Whoosh's public API.
+- on the right version, any other failure inside the array path is caught by querying.py,
+  logged once, and the query answered by Whoosh's own searcher with the same results.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import whoosh
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.scoring import BM25F
+from whoosh.util.numeric import byte_to_length
+
+try:
+    from whoosh.codec.whoosh3 import (
+        LENGTHS_COLUMN,
+        W3Codec,
+        W3LeafMatcher,
+        W3PerDocReader,
+        _lenfield,
+    )
+except ImportError as exc:  # a Whoosh whose W3 codec is laid out otherwise
+    _MISSING: str | None = str(exc)
+else:
+    _MISSING = None
+
+logger = logging.getLogger(__name__)
+
+# The Whoosh versions whose private structures this module reads as they are.
+WRITTEN_FOR = ("2.7.5",)
+WHOOSH_VERSION = whoosh.versionstring()
+
+
+class NoArrayForm(Exception):
+    """A query or posting list this package does not evaluate as arrays: search it with
+    Whoosh."""
+
+
+def disabled_reason(version: str = WHOOSH_VERSION) -> str | None:
+    """Why the fast path cannot run on Whoosh `version`, None when it can."""
+    if version not in WRITTEN_FOR:
+        return (f"Whoosh {version} is installed; the fast search path reads the private "
+                f"structures of Whoosh {', '.join(WRITTEN_FOR)} only")
+    if _MISSING:
+        return f"Whoosh {version} lacks what the fast search path reads: {_MISSING}"
+    return None
+
+
+FAST_PATH = disabled_reason() is None
+if not FAST_PATH:
+    logger.warning("every query goes through Whoosh's own searcher (slower on large "
+                   "archives): %s", disabled_reason())
+
+
+class PostingBlocks:
+    """A term's posting list on disk, one block (up to 128 postings) at a time: each block a
+    pickled (delta-coded ids, weights, values) tuple, decoded only when asked."""
+
+    def __init__(self, matcher: W3LeafMatcher):
+        self._matcher = matcher
+
+    def _data(self):
+        if self._matcher._data is None:
+            self._matcher._read_data()
+        return self._matcher._data
+
+    def ids(self) -> np.ndarray:
+        """The current block's document numbers (ascending, int64)."""
+        deltas = self._data()[0]
+        return np.cumsum(np.fromiter(deltas, dtype=np.int64, count=len(deltas)))
+
+    def weights(self, count: int) -> np.ndarray:
+        """The current block's weights (term frequencies); `count` is its number of ids."""
+        weights = self._data()[1]
+        if weights is None:  # every weight 1.0
+            return np.ones(count)
+        if isinstance(weights, float):  # every weight the same
+            return np.full(count, weights)
+        return np.fromiter(weights, dtype=np.float64, count=count)
+
+    def values(self) -> list:
+        """The current block's encoded values (positions: the field format decodes them)."""
+        return self._data()[2]
+
+    def last_id(self) -> int:
+        """The current block's highest document number, from its header (nothing decoded)."""
+        return self._matcher._maxid
+
+    def advance(self) -> bool:
+        """Move to the next block; False when the current one was the last."""
+        if self._matcher._lastblock:
+            return False
+        self._matcher._goto(self._matcher._nextoffset)
+        return True
+
+
+def posting_blocks(reader, fieldname: str, btext: bytes) -> PostingBlocks | None:
+    """The on-disk postings of a term of one index segment, None if the segment lacks it;
+    deletions are left to the callers, who apply them to whole arrays.
+
+    Raises NoArrayForm for postings stored another way (e.g. inlined in the term info)."""
+    if (fieldname, btext) not in reader:
+        return None
+    matcher = reader.postings(fieldname, btext)
+    if isinstance(matcher, FilterMatcher):  # the deletions filter
+        matcher = matcher.child
+    if type(matcher) is not W3LeafMatcher:
+        raise NoArrayForm(f"postings read by {type(matcher).__name__}")
+    return PostingBlocks(matcher)
+
+
+def deleted_documents(reader) -> frozenset[int]:
+    """The deleted document numbers of one index segment (a leaf reader)."""
+    return reader.deleted_docs_set if reader.has_deletions() else frozenset()
+
+
+def _length_bytes(perdoc: W3PerDocReader, fieldname: str) -> bytes | None:
+    """A field's length column as stored: one byte per document (NumericColumn "B"), shorter
+    than the segment when its last documents lack the field; None when no document has it."""
+    column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+    if column is None:
+        return None
+    return column._dbfile.get(column._basepos, column._count)
+
+
+def length_column(reader, fieldname: str) -> bytes | None:
+    """The length column of `fieldname` in one index segment (see `_length_bytes`)."""
+    return _length_bytes(reader._perdoc, fieldname)
+
+
+def bm25f_parameters(weighting) -> tuple[float, float] | None:
+    """(B, K1) of Whoosh's default BM25F, None for any other weighting (or one with a B per
+    field): the arrays compute that formula only."""
+    if type(weighting) is not BM25F or weighting._field_B:
+        return None
+    return weighting.B, weighting.K1
+
+
+if FAST_PATH:
+    class _LengthsInMemory(W3PerDocReader):
+        """When a writer flushes its postings, Whoosh asks the length of the field in the
+        document for every posting (the block's min and max lengths), and W3 reads each one
+        from the column file: a read per posting, 15 % of bulk indexing in a profile. Here
+        each field's length column is read once."""
+
+        def __init__(self, storage, segment):
+            super().__init__(storage, segment)
+            self._columns_read: dict[str, bytes] = {}
+
+        def doc_field_length(self, docnum, fieldname, default=0):
+            lengths = self._columns_read.get(fieldname)
+            if lengths is None:
+                lengths = _length_bytes(self, fieldname)
+                if lengths is None:
+                    return default
+                self._columns_read[fieldname] = lengths
+            lbyte = lengths[docnum] if docnum < len(lengths) else 0
+            return byte_to_length(lbyte) if lbyte else None  # as W3PerDocReader does
+
+    class _BulkCodec(W3Codec):
+        """Whoosh's W3 codec with the length columns read once (`_LengthsInMemory`)."""
+
+        def per_document_reader(self, storage, segment):
+            return _LengthsInMemory(storage, segment)
+
+        def new_segment(self, storage, indexname):
+            # The index's table of contents pickles each segment's codec: it stays Whoosh's
+            # own, so that opening an index never needs this class.
+            return W3Codec().new_segment(storage, indexname)
+
+
+def bulk_codec():
+    """The codec for bulk writing (`_BulkCodec`), None (Whoosh's default) with the fast path
+    off."""
+    return _BulkCodec() if FAST_PATH else None
