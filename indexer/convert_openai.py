@@ -23,6 +23,8 @@ import numpy as np
 
 from indexer.models import provision_base_model
 
+from .errors import SpeechSearchError
+
 if TYPE_CHECKING:  # torch and whisper are imported lazily: only the openai engine needs them
     from whisper.model import Whisper
 
@@ -36,7 +38,7 @@ _FIX = ("Delete the model folder so that it is provisioned again (`make models`)
         "float16/float32 CTranslate2 Whisper folder made by ct2-transformers-converter.")
 
 
-class ConversionError(RuntimeError):
+class ConversionError(SpeechSearchError, RuntimeError):
     """The CTranslate2 folder cannot be converted; the message says what to do."""
 
 

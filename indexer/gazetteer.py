@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pycountry
 
+from .errors import SpeechSearchError
+
 logger = logging.getLogger(__name__)
 
 BUNDLED_GAZETTEER = Path(__file__).resolve().parents[1] / "data" / "gazetteer.json"
@@ -26,7 +28,7 @@ LABELS = ("ORG", "LOC", "PER", "MISC")
 MAX_PROMPT_NAMES = 3
 
 
-class GazetteerError(ValueError):
+class GazetteerError(SpeechSearchError, ValueError):
     """The gazetteer file is malformed; the message names the entry at fault."""
 
 

@@ -10,7 +10,8 @@ from flask import Blueprint, flash, g, redirect, render_template, request, sessi
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from .codes import CodeCheck, check_code, issue_code, now
+from .clock import now
+from .codes import CodeCheck, check_code, issue_code
 from .forms import CodeForm, EmptyForm, LoginForm, NewPasswordForm, RegisterForm, ResetRequestForm
 from .mail import send_reset_code, send_verification_code
 from .models import User, db

@@ -7,11 +7,10 @@ tries; sending a new code voids the previous ones. Time comes from the app's inj
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from enum import Enum
 
-from flask import current_app
-
+from .clock import now
 from .models import OneTimeCode, User, as_utc, db
 from .passwords import check_secret, hash_secret
 
@@ -25,12 +24,6 @@ class CodeCheck(Enum):
     EXPIRED = "expired"
     LOCKED = "locked"  # too many wrong tries: a new code is needed
     MISSING = "missing"
-
-
-def now() -> datetime:
-    """The app's clock (tests inject one to test expiry without sleeping)."""
-    clock = current_app.config.get("CLOCK")
-    return clock() if clock else datetime.now(timezone.utc)
 
 
 def _live(user: User, purpose: str) -> list[OneTimeCode]:

@@ -6,28 +6,28 @@ every 2 s): the live update shows exactly what a reload would, in the UI languag
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+
+from indexer.jobs import ACTIVE_STATES, JobError, JobState
 
 from .archivist import archivist_required
 from .forms import EmptyForm
 
 bp = Blueprint("jobs_views", __name__)
 STATES = {
-    "queued": _l("Queued"),
-    "running": _l("Transcribing"),
-    "transcribed": _l("Indexing"),
-    "done": _l("Done"),
-    "failed": _l("Failed"),
+    JobState.QUEUED: _l("Queued"),
+    JobState.RUNNING: _l("Transcribing"),
+    JobState.TRANSCRIBED: _l("Indexing"),
+    JobState.DONE: _l("Done"),
+    JobState.FAILED: _l("Failed"),
 }
-ACTIVE = ("queued", "running", "transcribed")
 
 
 def views() -> list[dict]:
-    from .jobs import job_view, recent_jobs  # the jobs core loads on first use
-
-    return [job_view(job) for job in recent_jobs()]
+    queue = current_app.extensions["jobs"]
+    return [queue.view(job) for job in queue.recent()]
 
 
 def rows(jobs: list[dict]) -> str:
@@ -47,18 +47,15 @@ def data():
     jobs = views()
     counts = {state: sum(1 for job in jobs if job["state"] == state) for state in STATES}
     return jsonify(jobs=jobs, counts=counts,
-                   active=sum(counts[state] for state in ACTIVE), rows=rows(jobs))
+                   active=sum(counts[state] for state in ACTIVE_STATES), rows=rows(jobs))
 
 
 @bp.route("/jobs/<int:job_id>/retry", methods=["POST"])
 @archivist_required
 def retry(job_id: int):
-    from .jobs import JobError
-    from .jobs import retry as retry_job
-
     if EmptyForm().validate_on_submit():
         try:
-            job = retry_job(job_id)
+            job = current_app.extensions["jobs"].retry(job_id)
         except JobError as exc:
             flash(_refusal(exc))
         else:
@@ -66,7 +63,7 @@ def retry(job_id: int):
     return redirect(url_for("jobs_views.page"))
 
 
-def _refusal(exc) -> str:
+def _refusal(exc: JobError) -> str:
     """Why a retry was refused, in the UI language (JobError's message is the CLI's)."""
     if exc.state is None:
         return _("There is no job %(id)d.", id=exc.job_id)

@@ -151,8 +151,6 @@ def outcome(name: str, ok: bool, status: str, message: str, **extra) -> dict:
 
 def receive(storage: FileStorage, metadata: Metadata) -> dict:
     """Probe one uploaded file, keep it under its content hash and queue it."""
-    from .jobs import enqueue_probed  # the jobs core loads on first use, not with the site
-
     name = display_name(storage.filename)
     path = spooled_path(storage)
     size = path.stat().st_size
@@ -173,9 +171,9 @@ def receive(storage: FileStorage, metadata: Metadata) -> dict:
     if created:
         os.replace(path, target)
     # The jobs page shows the name the archivist knows, not the content hash it is kept under.
-    queued = enqueue_probed(target, info,
-                            replace(metadata, title=metadata.title or default_title(name)),
-                            user_id=current_user.id, name=name)
+    queued = current_app.extensions["jobs"].enqueue_probed(
+        target, info, replace(metadata, title=metadata.title or default_title(name)),
+        user_id=current_user.id, name=name)
     if queued.status in ("already queued", "already indexed") and created:
         # The video came from another file, which stays its media: drop the copy just made.
         kept = media_of(queued, info.video_id)

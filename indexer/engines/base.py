@@ -15,13 +15,14 @@ from typing import Protocol
 
 import numpy as np
 
+from ..errors import SpeechSearchError
 from ..models import resolve_model
 from ..records import Segment
 
 ENGINE_NAMES = ("faster-whisper", "openai-whisper")
 
 
-class EngineError(RuntimeError):
+class EngineError(SpeechSearchError, RuntimeError):
     """The engine cannot be loaded or run; the message says what to do."""
 
 
