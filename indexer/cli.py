@@ -23,18 +23,20 @@ from .engines import ENGINE_NAMES, EngineOptions
 from .export import FORMATS, clock, export
 from .gazetteer import Gazetteer
 from .jobs.commands import enqueue_files, jobs, worker
-from .models import provision_base_model
+from .language import DEFAULT_LANGUAGES
 from .pipeline import FileOutcome, Indexer, IndexOptions, MetadataError, validate_date
 from .records import Metadata
 from .reindex import rebuild_index
 from .search_index import query_index
 from .store import TranscriptNotFound, load_transcript
+from .whisper_models import provision_base_model
 
 
 @click.group(cls=SpeechSearchGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @data_dir_option
 @click.option("--languages", envvar="SPEECHSEARCH_LANGUAGES", default=None, metavar="CODES",
-              help="The archive's languages, comma-separated [env SPEECHSEARCH_LANGUAGES; fr,en]")
+              help="The archive's languages, comma-separated [env SPEECHSEARCH_LANGUAGES; "
+                   f"{','.join(DEFAULT_LANGUAGES)}]")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.version_option(package_name="speechsearch")
 def main(data_dir: Path | None, languages: str | None, verbose: int) -> None:

@@ -16,8 +16,8 @@ from typing import Protocol
 import numpy as np
 
 from ..errors import SpeechSearchError
-from ..models import resolve_model
 from ..records import Segment
+from ..whisper_models import resolve_model
 
 ENGINE_NAMES = ("faster-whisper", "openai-whisper")
 
