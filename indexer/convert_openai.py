@@ -2,8 +2,9 @@
 
 The openai-whisper engine needs a ``.pt`` checkpoint, but the only weights available offline are
 the CTranslate2 conversion provisioned by :mod:`indexer.whisper_models`. This module reads
-``model.bin`` directly (no ctranslate2 import), maps the variables back to openai-whisper's parameter names and
-writes ``{"dims", "model_state_dict", "alignment_heads"}`` in float32 for CPU inference.
+``model.bin`` directly (no ctranslate2 import), maps the variables back to openai-whisper's
+parameter names and writes ``{"dims", "model_state_dict", "alignment_heads"}`` in float32 for
+CPU inference.
 """
 
 from __future__ import annotations
