@@ -36,6 +36,9 @@ class Settings:
     broker_url: str | None = None
     job_stale_seconds: float = 60.0  # a running job with no heartbeat for this long is requeued
     job_visibility_timeout: int = 3600  # Redis redelivers an unacknowledged task after this
+    # How long an index write waits for Whoosh's own lock, held by a program that does not take
+    # the writer's turn (writers that do take turns instead, without a limit).
+    index_lock_seconds: float = 60.0
 
     @classmethod
     def from_env(cls, data_dir: str | Path | None = None,
@@ -45,7 +48,8 @@ class Settings:
                    languages=parse_languages(languages or _env("LANGUAGES")),
                    database_url=_env("DATABASE_URL"), broker_url=_env("BROKER_URL"),
                    job_stale_seconds=float(_env("JOB_STALE_SECONDS", "60")),
-                   job_visibility_timeout=int(_env("JOB_VISIBILITY_TIMEOUT", "3600")))
+                   job_visibility_timeout=int(_env("JOB_VISIBILITY_TIMEOUT", "3600")),
+                   index_lock_seconds=float(_env("INDEX_LOCK_SECONDS", "60")))
 
     @property
     def index_dir(self) -> Path:

@@ -94,8 +94,10 @@ class Gazetteer:
         path = path or BUNDLED_GAZETTEER
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
+        except (OSError, ValueError) as exc:  # ValueError: not UTF-8, or not JSON
             raise GazetteerError(f"cannot read gazetteer {path}: {exc}") from exc
+        if not isinstance(data, dict):
+            raise GazetteerError(f"gazetteer {path}: expected an object with 'entities'")
         entries = _country_entries() if countries else {}
         for number, raw in enumerate(data.get("entities", []), start=1):
             if not isinstance(raw, dict) or not raw.get("id") or not raw.get("names"):

@@ -73,12 +73,14 @@ class IndexWriter:
         """Index (or re-index: a video's old documents are replaced) in one commit."""
         with self.turn(), _whoosh_lock_as_error(self.index_dir):
             writing.add_many(self.index_dir, list(transcripts), self.gazetteer,
-                             self.settings.languages, parallel=parallel)
+                             self.settings.languages, parallel=parallel,
+                             timeout=self.settings.index_lock_seconds)
 
     def remove(self, video_id: str) -> int:
         """Delete a video's documents; returns how many there were."""
         with self.turn(), _whoosh_lock_as_error(self.index_dir):
-            return writing.remove_from_index(self.index_dir, video_id)
+            return writing.remove_from_index(self.index_dir, video_id,
+                                             timeout=self.settings.index_lock_seconds)
 
 
 @contextmanager

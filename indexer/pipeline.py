@@ -147,7 +147,7 @@ class Indexer:
         Status "transcribed" (the transcript is saved and waits for the index), "skipped"
         (already indexed) or "failed" with the reason. `metadata` and `force` override the
         options' for this file (a job's own title, speaker...). Indexing jobs use this
-        directly: their index writes are batched by one writer at a time (search_app/jobs/).
+        directly: their index writes are batched by one writer at a time (indexer/jobs/).
         """
         return self._guarded(path, progress, metadata or self.options.metadata,
                              self.options.force if force is None else force)[0]

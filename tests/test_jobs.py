@@ -6,6 +6,7 @@ import json
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from jobs_support import (
 )
 
 from indexer.cli import main
+from indexer.index_writer import writer_turn
 from indexer.jobs import Job, JobError
 from indexer.jobs.embedded import EmbeddedRunner
 from indexer.jobs.runner import commit_pending, threads_per_job
@@ -134,6 +136,44 @@ def test_two_jobs_finishing_together_are_both_indexed_once(data_dir, database_ur
         db.session.commit()
         assert commit_pending(queue(app), writer(app)) == 1
     assert documents_per_video(data_dir / "index") == expected
+
+
+def test_a_foreground_index_and_a_job_commit_at_once_both_land(data_dir, database_url,
+                                                              indexed, tmp_path):
+    """`speechsearch index` and the jobs take turns on the index: neither waits on Whoosh's
+    lock timeout, and neither's documents are lost."""
+    source = indexed.settings.transcripts_dir
+    english = copy_fixture("en_nato.mp3", tmp_path / "media")
+    english_id = indexed.index_file(english).video_id  # already indexed there: only the id
+    job_ids = sorted(p.stem for p in source.glob("*.json") if p.stem != english_id)
+    (data_dir / "transcripts").mkdir()
+    for video_id in job_ids:
+        shutil.copy(source / f"{video_id}.json", data_dir / "transcripts")
+    app = site(data_dir, database_url)
+    with app.app_context():
+        for video_id in job_ids:
+            db.session.add(Job(video_id=video_id, path=f"/nowhere/{video_id}", name=video_id,
+                               state="transcribed", meta={}, created_at=now()))
+        db.session.commit()
+
+    committed: list[int] = []
+    with writer_turn(data_dir):  # both must wait for this turn, then take theirs
+        foreground = subprocess.Popen(
+            [sys.executable, "-m", "indexer", "--data-dir", str(data_dir), "index",
+             str(english)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        wait_for(lambda: (data_dir / "transcripts" / f"{english_id}.json").is_file(), 240,
+                 "the foreground transcript", [foreground])
+        job_commit = threading.Thread(
+            target=lambda: committed.append(commit_pending(queue(app), writer(app))))
+        job_commit.start()
+        assert foreground.poll() is None  # waiting for its turn, not failed
+    job_commit.join(timeout=120)
+    output, _ = foreground.communicate(timeout=120)
+    assert foreground.returncode == 0, output
+    assert committed == [len(job_ids)]
+    everything = [*job_ids, english_id]
+    assert documents_per_video(data_dir / "index") == {
+        v: len(load_transcript(source, v).segments) for v in everything}
 
 
 def test_reaping_commits_a_transcript_whose_worker_died_before_the_index(

@@ -18,6 +18,8 @@ from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.lang import has_stemmer, has_stopwords, stopwords_for_language
 from whoosh.support.charset import accent_map
 
+from ..language import DEFAULT_LANGUAGES
+
 logger = logging.getLogger(__name__)
 
 INDEX_NAME = "segments"
@@ -94,7 +96,7 @@ def make_schema(languages: Sequence[str]) -> Schema:
     return schema
 
 
-def open_index(index_dir: Path, languages: Sequence[str] = ("fr", "en")):
+def open_index(index_dir: Path, languages: Sequence[str] = DEFAULT_LANGUAGES):
     """Open the index, creating it, or adding stem fields for new archive languages."""
     index_dir.mkdir(parents=True, exist_ok=True)
     if not whoosh_index.exists_in(str(index_dir), indexname=INDEX_NAME):

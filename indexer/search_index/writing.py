@@ -19,6 +19,7 @@ from whoosh.support.charset import accent_map
 from whoosh.util.numeric import byte_to_length
 
 from ..gazetteer import Gazetteer
+from ..language import DEFAULT_LANGUAGES
 from ..records import Transcript
 from .postings import length_bytes
 from .schema import (
@@ -166,13 +167,14 @@ def _documents(transcript: Transcript, gazetteer: Gazetteer, schema: Schema,
 
 
 def add_to_index(index_dir: Path, transcript: Transcript, gazetteer: Gazetteer,
-                 languages: Sequence[str] = ("fr", "en")) -> int:
+                 languages: Sequence[str] = DEFAULT_LANGUAGES) -> int:
     """(Re)index one video in a single commit; a crash before it leaves the index as it was."""
     return add_many(index_dir, [transcript], gazetteer, languages)
 
 
 def add_many(index_dir: Path, transcripts: Iterable[Transcript], gazetteer: Gazetteer,
-             languages: Sequence[str] = ("fr", "en"), parallel: bool | None = None) -> int:
+             languages: Sequence[str] = DEFAULT_LANGUAGES, parallel: bool | None = None,
+             timeout: float = 60.0) -> int:
     """(Re)index many videos in a single commit, all or nothing; returns the segment count.
 
     One writer for the whole batch: a commit costs a segment merge, which per video made bulk
@@ -184,7 +186,7 @@ def add_many(index_dir: Path, transcripts: Iterable[Transcript], gazetteer: Gaze
         parallel = (isinstance(transcripts, Sequence) and
                     sum(len(t.segments) for t in transcripts) >= PARALLEL_MIN_SEGMENTS)
     options = {"procs": 2, "multisegment": True} if parallel else {}
-    writer = ix.writer(timeout=60.0, limitmb=256, codec=_BulkCodec(), **options)
+    writer = ix.writer(timeout=timeout, limitmb=256, codec=_BulkCodec(), **options)
     analysis = _Analysis(ix.schema)
     count = 0
     try:
@@ -202,9 +204,9 @@ def add_many(index_dir: Path, transcripts: Iterable[Transcript], gazetteer: Gaze
     return count
 
 
-def remove_from_index(index_dir: Path, video_id: str) -> int:
+def remove_from_index(index_dir: Path, video_id: str, timeout: float = 60.0) -> int:
     ix = open_index(index_dir)
-    with ix.writer(timeout=60.0) as writer:
+    with ix.writer(timeout=timeout) as writer:
         return writer.delete_by_term("video_id", video_id)
 
 
