@@ -3,6 +3,8 @@ Accept-Language."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Flask, current_app, g, request, url_for
 from flask_babel import Babel, format_date
 
@@ -27,8 +29,6 @@ def switch_url(language: str) -> str:
 
 
 def human_date(value: str) -> str:
-    from datetime import date
-
     try:
         return format_date(date.fromisoformat(value), "long")
     except (TypeError, ValueError):

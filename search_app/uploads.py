@@ -93,7 +93,8 @@ def drop_leftovers(error: BaseException | None) -> None:
         path.unlink(missing_ok=True)
 
 
-def wants_json() -> bool:
+def prefers_json() -> bool:
+    """The upload page's script asks for JSON; a form posted without JavaScript gets a page."""
     return request.accept_mimetypes.best_match(["text/html", "application/json"]) == \
         "application/json"
 
@@ -104,7 +105,7 @@ def too_large(error):
         return http_error(error)
     message = _("This upload is too large: at most %(limit)s MB per file.",
                 limit=current_app.config["MAX_UPLOAD_MB"])
-    if wants_json():
+    if prefers_json():
         return jsonify(error=message), 413
     return error_response(413, message)
 
@@ -202,7 +203,7 @@ def upload():
     if not files:
         errors.append(_("Choose at least one audio or video file."))
     if errors:
-        if wants_json():
+        if prefers_json():
             return jsonify(error=" ".join(errors)), 400
         return render_template("upload.html", form=form, limit_mb=limit, results=None,
                                errors=errors), 400
@@ -213,7 +214,7 @@ def upload():
     for result in results:
         logger.info("upload by user %s: %s: %s", current_user.id, result["name"],
                     result["status"])
-    if wants_json():
+    if prefers_json():
         return jsonify(files=results)
     return render_template("upload.html", form=MetadataForm(formdata=None), limit_mb=limit,
                            results=results)
