@@ -8,7 +8,7 @@ MO     := search_app/translations/fr/LC_MESSAGES/messages.mo
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: install run index models test test-fast bench samples clean translations screenshots
+.PHONY: install run index models lint test test-fast bench samples clean translations screenshots
 
 install: $(STAMP) $(MO)
 
@@ -36,7 +36,12 @@ index: models
 run: index
 	$(BIN)/speechsearch --data-dir $(DATA_DIR) serve --host $(HOST) --port $(PORT)
 
-test: install
+# Lint and the layers' import contracts first (seconds), then the suite (minutes).
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+test: lint
 	$(BIN)/python -m pytest
 
 test-fast: install

@@ -155,7 +155,7 @@ class _FasterWhisperRunner:
     def __init__(self, config: Config, models_dir: Path):
         from faster_whisper import BatchedInferencePipeline, WhisperModel
 
-        from indexer.models import resolve_model
+        from indexer.whisper_models import resolve_model
 
         self.config = config
         model = WhisperModel(str(resolve_model("base", models_dir).path), device="cpu",

@@ -1,7 +1,7 @@
 """What one Whoosh commit costs: the single index writer's capacity, for the workers section.
 
 Every worker's transcripts reach the index through `commit_pending`, one process at a time
-(search_app/jobs/runner.py), which calls `add_many(..., parallel=False)`. The cost of that call
+(indexer/jobs/runner.py), which calls `add_many(..., parallel=False)` through the index writer. The cost of that call
 is measured here in-process on real transcripts, two ways: one commit per job (no grouping,
 the worst case) and all of them in one commit (group commit), into an index that already holds
 a synthetic archive (a commit merges Whoosh segments, so an empty index would flatter it).

@@ -27,6 +27,8 @@ from bench.corpus_runs import corpus_media
 from bench.load import free_port
 from bench.report import ROOT, BenchContext, Section
 from bench.workers_text import body, plot
+from indexer.jobs.runner import threads_per_job
+from search_app import create_app
 
 logger = logging.getLogger(__name__)
 
@@ -48,8 +50,6 @@ class Config:
     @property
     def threads(self) -> int:
         """CTranslate2 threads per job, as `speechsearch worker` sizes them (celery_app)."""
-        from search_app.jobs.runner import threads_per_job
-
         return threads_per_job(self.concurrency)
 
 
@@ -134,15 +134,9 @@ def warm_up_media(ctx: BenchContext, count: int) -> list[Path]:
 def _finished(app, ids: list[int], timeout: float, workers: list[subprocess.Popen],
               logs: list[Path]) -> list:
     """Wait until every job of `ids` is done; return them (detached). A failure is an error."""
-    from search_app.models import Job, db
-
     deadline = time.monotonic() + timeout
     while True:
-        with app.app_context():
-            db.session.expire_all()
-            jobs = db.session.execute(db.select(Job).where(Job.id.in_(ids))).scalars().all()
-            for job in jobs:
-                db.session.expunge(job)
+        jobs = [app.extensions["jobs"].get(job_id) for job_id in ids]
         failed = [j for j in jobs if j.state == "failed"]
         if failed:
             raise RuntimeError(f"job {failed[0].name} failed: {failed[0].error}")
@@ -167,9 +161,6 @@ def _wait_ready(logs: list[Path], workers: list[subprocess.Popen]) -> None:
 
 def measure(config: Config, media: list[Path], ctx: BenchContext) -> tuple[Run, Path]:
     """Run `config` on `media`; returns the run and its data dir (transcripts inside)."""
-    from search_app import create_app
-    from search_app.jobs import enqueue
-
     root = ctx.scratch("workers") / f"w{config.workers}-c{config.concurrency}"
     shutil.rmtree(root, ignore_errors=True)
     data = root / "data"
@@ -192,14 +183,13 @@ def measure(config: Config, media: list[Path], ctx: BenchContext) -> tuple[Run, 
                          "worker", "--concurrency", str(config.concurrency)], stdout=out,
                         stderr=subprocess.STDOUT, start_new_session=True, env=env))
             _wait_ready(logs, workers)
-            with app.app_context():
-                warm = [r.job.id for r in enqueue(warm_up_media(ctx, config.processes))]
+            warm = [r.job.id for r in
+                    app.extensions["jobs"].enqueue(warm_up_media(ctx, config.processes))]
             warm_jobs = _finished(app, warm, 300, workers, logs)
             logger.info("%s: warm; queueing %d files (%.0f s of audio)", config.label,
                         len(media), audio)
             cpu = _group_cpu([w.pid for w in workers])
-            with app.app_context():
-                results = enqueue(media)
+            results = app.extensions["jobs"].enqueue(media)
             if any(r.status != "queued" for r in results):
                 raise RuntimeError(f"not queued: {[(r.path, r.reason) for r in results]}")
             ids = [r.job.id for r in results]

@@ -44,7 +44,7 @@ def body(runs: list[Run], cost: CommitCost, media: list[Path], load_before: tupl
         "fresh data dir (the Whisper model linked in), a fresh `redis-server` on a free "
         "loopback port as broker, a fresh SQLite database for the jobs. The workers start, "
         "each pool process runs one 3-7 s warm-up job (Whisper loads on a process's first "
-        "job), then all files are queued at once (`search_app.jobs.enqueue`). Wall time runs "
+        "job), then all files are queued at once (`JobQueue.enqueue`). Wall time runs "
         "from the first job's `created_at` to the last job's `finished_at` in the job table, "
         "so it includes queueing, the broker, transcription, and the index writer. *Threads* "
         "is the CTranslate2 threads of each job: by default `speechsearch worker` gives each "
@@ -63,7 +63,7 @@ def body(runs: list[Run], cost: CommitCost, media: list[Path], load_before: tupl
               right=set(range(1, 12))),
         _reading(runs),
         "The index writer. Every transcript reaches the Whoosh index through "
-        "`commit_pending` (search_app/jobs/runner.py): one process at a time, under a lock "
+        "`commit_pending` (indexer/jobs/runner.py): one process at a time, under a lock "
         "file in the data dir, commits *every* transcribed job in one `add_many` call. Its "
         "cost was measured in-process after the runs, on the transcripts of the first row, "
         "committed again and again (re-indexing replaces a video's documents) into an index "

@@ -1,6 +1,8 @@
 """`speechsearch`: index speech videos, search what was said, export transcripts.
 
-Library errors become CLI errors here, at the edge, and nowhere else.
+The jobs' commands come from `indexer.jobs.commands`; the site's (serve, users, remove, db)
+are plug-ins of the group (cli_group.py). Library errors become CLI errors at the group's
+edge, and nowhere else.
 """
 
 from __future__ import annotations
@@ -8,26 +10,33 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from html import unescape
 from pathlib import Path
 
 import click
 from tqdm import tqdm
 
 from .cli_common import data_dir_option, settings_from
-from .engines import ENGINE_NAMES, EngineError, EngineOptions
+from .cli_group import SpeechSearchGroup
+from .decode import iter_media_files
+from .engines import ENGINE_NAMES, EngineOptions
 from .export import FORMATS, clock, export
-from .gazetteer import Gazetteer, GazetteerError
-from .models import ModelError, provision_base_model
+from .gazetteer import Gazetteer
+from .jobs.commands import enqueue_files, jobs, worker
+from .language import DEFAULT_LANGUAGES
 from .pipeline import FileOutcome, Indexer, IndexOptions, MetadataError, validate_date
 from .records import Metadata
-from .search_index import QuerySyntaxError, query_index
+from .reindex import rebuild_index
+from .search_index import query_index
 from .store import TranscriptNotFound, load_transcript
+from .whisper_models import provision_base_model
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=SpeechSearchGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @data_dir_option
 @click.option("--languages", envvar="SPEECHSEARCH_LANGUAGES", default=None, metavar="CODES",
-              help="The archive's languages, comma-separated [env SPEECHSEARCH_LANGUAGES; fr,en]")
+              help="The archive's languages, comma-separated [env SPEECHSEARCH_LANGUAGES; "
+                   f"{','.join(DEFAULT_LANGUAGES)}]")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.version_option(package_name="speechsearch")
 def main(data_dir: Path | None, languages: str | None, verbose: int) -> None:
@@ -90,8 +99,6 @@ def index(ctx: click.Context, paths: tuple[Path, ...], engine: str, model: str, 
 
         speechsearch index /archive/2009 --queue
     """
-    from .decode import iter_media_files
-
     settings = settings_from(ctx, data_dir)
     options = IndexOptions(
         engine=engine, model=model, force=force, prompt=not no_prompt,
@@ -129,8 +136,6 @@ def index(ctx: click.Context, paths: tuple[Path, ...], engine: str, model: str, 
 
         try:
             outcome = indexer.index_file(path, progress)
-        except (ModelError, EngineError, GazetteerError) as exc:
-            raise click.ClickException(str(exc)) from exc
         finally:
             for b in bar:
                 b.close()
@@ -187,12 +192,9 @@ def search(ctx: click.Context, query: str, lang: str | None, entity: str | None,
         speechsearch search '"Conseil OTAN-Russie"' --lang fr --json
     """
     settings = settings_from(ctx, data_dir)
-    try:
-        gazetteer = Gazetteer.load(settings.gazetteer_path)
-        results = query_index(settings.index_dir, query, gazetteer, language=lang,
-                              entity=entity, page=page, per_page=limit)
-    except (QuerySyntaxError, GazetteerError) as exc:
-        raise click.ClickException(str(exc)) from exc
+    gazetteer = Gazetteer.load(settings.gazetteer_path)
+    results = query_index(settings.index_dir, query, gazetteer, language=lang, entity=entity,
+                          page=page, per_page=limit)
     if as_json:
         click.echo(json.dumps(results.to_dict(), ensure_ascii=False, indent=1))
         return
@@ -209,8 +211,6 @@ def search(ctx: click.Context, query: str, lang: str | None, entity: str | None,
 
 
 def _terminal_highlight(html_text: str) -> str:
-    from html import unescape
-
     parts = html_text.replace("</mark>", "<mark>").split("<mark>")
     return "".join(click.style(unescape(p), bold=True, underline=True) if i % 2 else unescape(p)
                    for i, p in enumerate(parts))
@@ -247,23 +247,32 @@ def export_command(ctx: click.Context, video_id: str, fmt: str, output: Path | N
 @click.pass_context
 def models(ctx: click.Context, data_dir: Path | None) -> None:
     """Provision the default Whisper model (base, multilingual) into the data dir."""
-    settings = settings_from(ctx, data_dir)
-    try:
-        path = provision_base_model(settings.models_dir)
-    except ModelError as exc:
-        raise click.ClickException(str(exc)) from exc
+    path = provision_base_model(settings_from(ctx, data_dir).models_dir)
     click.echo(f"Whisper base (faster-whisper, CTranslate2): {path}")
 
 
-# The site's commands (serve, users, remove, db, jobs, worker) live with the site.
-from search_app.commands import remove, serve, users  # noqa: E402
-from search_app.db_commands import db  # noqa: E402
-from search_app.jobs.commands import enqueue_files, jobs, worker  # noqa: E402
+@main.command()
+@data_dir_option
+@click.pass_context
+def reindex(ctx: click.Context, data_dir: Path | None) -> None:
+    """Rebuild the search index from the transcripts (nothing is transcribed again).
 
-main.add_command(serve)
-main.add_command(users)
-main.add_command(remove)
-main.add_command(db)
+    Needed when the index was made by an older version, or was lost or damaged: the
+    transcripts are the source of truth. Searches go on meanwhile, on the old index.
+
+        speechsearch reindex
+    """
+    settings = settings_from(ctx, data_dir)
+    rebuilt = rebuild_index(settings, Gazetteer.load(settings.gazetteer_path))
+    click.echo(f"rebuilt the index of {settings.data_dir} from {rebuilt.videos} transcript(s), "
+               f"{rebuilt.segments} passages")
+    for video_id in rebuilt.unreadable:
+        click.echo(click.style("left out ", fg="red") + f"{video_id}: its transcript cannot be "
+                   "read (see the log)", err=True)
+    if rebuilt.unreadable:
+        ctx.exit(1)
+
+
 main.add_command(jobs)
 main.add_command(worker)
 

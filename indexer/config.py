@@ -18,17 +18,38 @@ def parse_languages(value: str | None) -> tuple[str, ...]:
     return codes or DEFAULT_LANGUAGES
 
 
+def _env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(f"SPEECHSEARCH_{name}") or default
+
+
 @dataclass(frozen=True)
 class Settings:
+    """The indexer's settings; the site reads the same SPEECHSEARCH_* variables (and may
+    override them in its own config)."""
+
     data_dir: Path
     languages: tuple[str, ...] = field(default=DEFAULT_LANGUAGES)
+    # The job queue's database: any SQLAlchemy URL, else SQLite in the data dir.
+    database_url: str | None = None
+    # No broker: the embedded queue (jobs run by `serve` or `worker` on this machine).
+    # redis://...: jobs go through Celery to `speechsearch worker` on any machine.
+    broker_url: str | None = None
+    job_stale_seconds: float = 60.0  # a running job with no heartbeat for this long is requeued
+    job_visibility_timeout: int = 3600  # Redis redelivers an unacknowledged task after this
+    # How long an index write waits for Whoosh's own lock, held by a program that does not take
+    # the writer's turn (writers that do take turns instead, without a limit).
+    index_lock_seconds: float = 60.0
 
     @classmethod
     def from_env(cls, data_dir: str | Path | None = None,
                  languages: str | None = None) -> Settings:
-        data_dir = data_dir or os.environ.get("SPEECHSEARCH_DATA_DIR") or DEFAULT_DATA_DIR
-        languages = languages or os.environ.get("SPEECHSEARCH_LANGUAGES")
-        return cls(data_dir=Path(data_dir), languages=parse_languages(languages))
+        data_dir = data_dir or _env("DATA_DIR") or DEFAULT_DATA_DIR
+        return cls(data_dir=Path(data_dir),
+                   languages=parse_languages(languages or _env("LANGUAGES")),
+                   database_url=_env("DATABASE_URL"), broker_url=_env("BROKER_URL"),
+                   job_stale_seconds=float(_env("JOB_STALE_SECONDS", "60")),
+                   job_visibility_timeout=int(_env("JOB_VISIBILITY_TIMEOUT", "3600")),
+                   index_lock_seconds=float(_env("INDEX_LOCK_SECONDS", "60")))
 
     @property
     def index_dir(self) -> Path:
@@ -41,10 +62,6 @@ class Settings:
     @property
     def models_dir(self) -> Path:
         return self.data_dir / "models"
-
-    @property
-    def samples_dir(self) -> Path:
-        return self.data_dir / "samples"
 
     @property
     def gazetteer_path(self) -> Path:

@@ -1,9 +1,10 @@
 """Convert the CTranslate2 Whisper model folder into an openai-whisper PyTorch checkpoint.
 
 The openai-whisper engine needs a ``.pt`` checkpoint, but the only weights available offline are
-the CTranslate2 conversion provisioned by :mod:`indexer.models`. This module reads ``model.bin``
-directly (no ctranslate2 import), maps the variables back to openai-whisper's parameter names and
-writes ``{"dims", "model_state_dict", "alignment_heads"}`` in float32 for CPU inference.
+the CTranslate2 conversion provisioned by :mod:`indexer.whisper_models`. This module reads
+``model.bin`` directly (no ctranslate2 import), maps the variables back to openai-whisper's
+parameter names and writes ``{"dims", "model_state_dict", "alignment_heads"}`` in float32 for
+CPU inference.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 
-from indexer.models import provision_base_model
+from .errors import SpeechSearchError
 
 if TYPE_CHECKING:  # torch and whisper are imported lazily: only the openai engine needs them
     from whisper.model import Whisper
@@ -36,7 +37,7 @@ _FIX = ("Delete the model folder so that it is provisioned again (`make models`)
         "float16/float32 CTranslate2 Whisper folder made by ct2-transformers-converter.")
 
 
-class ConversionError(RuntimeError):
+class ConversionError(SpeechSearchError, RuntimeError):
     """The CTranslate2 folder cannot be converted; the message says what to do."""
 
 
@@ -225,9 +226,11 @@ def load_openai_model(checkpoint: Path) -> Whisper:
     return model.to("cpu").eval()
 
 
-def openai_checkpoint(models_dir: Path) -> Path:
-    """Return ``<models_dir>/whisper-base-openai.pt``, converting the base model on first use."""
-    target = models_dir / OPENAI_CHECKPOINT_NAME
+def openai_checkpoint(ct2_dir: Path, models_dir: Path, *, base: bool) -> Path:
+    """The openai-whisper checkpoint of the CTranslate2 folder `ct2_dir`, in `models_dir`
+    (``whisper-base-openai.pt`` for the base model), converted on first use."""
+    name = OPENAI_CHECKPOINT_NAME if base else f"{ct2_dir.name}-openai.pt"
+    target = models_dir / name
     if target.is_file():
         return target
-    return convert_ct2_to_openai(provision_base_model(models_dir), target)
+    return convert_ct2_to_openai(ct2_dir, target)

@@ -13,6 +13,7 @@ from pathlib import Path
 import av
 import numpy as np
 
+from .errors import SpeechSearchError
 from .records import MediaInfo
 
 logger = logging.getLogger(__name__)
@@ -26,7 +27,7 @@ MEDIA_EXTENSIONS = frozenset(
 )
 
 
-class MediaError(Exception):
+class MediaError(SpeechSearchError):
     """A file that cannot be indexed; str(error) is the one-line reason."""
 
 

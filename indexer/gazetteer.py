@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pycountry
 
+from .errors import SpeechSearchError
+
 logger = logging.getLogger(__name__)
 
 BUNDLED_GAZETTEER = Path(__file__).resolve().parents[1] / "data" / "gazetteer.json"
@@ -26,7 +28,7 @@ LABELS = ("ORG", "LOC", "PER", "MISC")
 MAX_PROMPT_NAMES = 3
 
 
-class GazetteerError(ValueError):
+class GazetteerError(SpeechSearchError, ValueError):
     """The gazetteer file is malformed; the message names the entry at fault."""
 
 
@@ -92,8 +94,10 @@ class Gazetteer:
         path = path or BUNDLED_GAZETTEER
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
+        except (OSError, ValueError) as exc:  # ValueError: not UTF-8, or not JSON
             raise GazetteerError(f"cannot read gazetteer {path}: {exc}") from exc
+        if not isinstance(data, dict):
+            raise GazetteerError(f"gazetteer {path}: expected an object with 'entities'")
         entries = _country_entries() if countries else {}
         for number, raw in enumerate(data.get("entities", []), start=1):
             if not isinstance(raw, dict) or not raw.get("id") or not raw.get("names"):

@@ -21,10 +21,12 @@ from .config import Settings
 from .decode import MediaError, load_audio, probe
 from .engines import Engine, EngineOptions, load_engine
 from .entities import EntityTagger
+from .errors import UsageError
 from .gazetteer import Gazetteer
+from .index_writer import IndexWriter
 from .language import video_languages
 from .records import MediaInfo, Metadata, Transcript
-from .search_index import add_to_index, is_indexed
+from .search_index import is_indexed
 from .store import has_transcript, load_transcript, save_transcript
 from .timing import StageClock
 from .transcribe import NoSpeechError, transcribe_audio
@@ -35,7 +37,7 @@ logger = logging.getLogger(__name__)
 ProgressFactory = Callable[[MediaInfo], Callable[[float], None]]
 
 
-class MetadataError(ValueError):
+class MetadataError(UsageError, ValueError):
     """A sidecar JSON or a metadata option is malformed."""
 
 
@@ -145,7 +147,7 @@ class Indexer:
         Status "transcribed" (the transcript is saved and waits for the index), "skipped"
         (already indexed) or "failed" with the reason. `metadata` and `force` override the
         options' for this file (a job's own title, speaker...). Indexing jobs use this
-        directly: their index writes are batched by one writer at a time (search_app/jobs/).
+        directly: their index writes are batched by one writer at a time (indexer/jobs/).
         """
         return self._guarded(path, progress, metadata or self.options.metadata,
                              self.options.force if force is None else force)[0]
@@ -208,4 +210,4 @@ class Indexer:
         )
 
     def _add(self, transcript: Transcript) -> None:
-        add_to_index(self.settings.index_dir, transcript, self.gazetteer, self.settings.languages)
+        IndexWriter(self.settings, self.gazetteer).add([transcript])

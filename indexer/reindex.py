@@ -2,9 +2,9 @@
 truth (store.py), in the index format of this version (search_index/opening.py).
 
 For an index of an older format, which this version refuses to read, and for any index that
-should be rebuilt. The new index replaces the old one in a single commit: the site keeps
-answering from the old one until then, and indexing jobs wait for Whoosh's write lock (60 s,
-then the job fails and can be retried).
+should be rebuilt. The new index replaces the old one in a single commit, in the index
+writer's turn (index_writer.py): the site keeps answering from the old one until then, and
+indexing jobs wait for their turn.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 from .config import Settings
 from .gazetteer import Gazetteer
+from .index_writer import IndexWriter
 from .records import Transcript
-from .search_index.writing import replace_all
 from .store import TranscriptNotFound, iter_video_ids, load_transcript
 
 logger = logging.getLogger(__name__)
@@ -48,8 +48,7 @@ def rebuild_index(settings: Settings, gazetteer: Gazetteer | None = None) -> Reb
     the archive's languages; the counts of what went in, and the transcripts left out."""
     gazetteer = gazetteer or Gazetteer.load(settings.gazetteer_path)
     outcome = Rebuilt()
-    outcome.segments = replace_all(settings.index_dir, _readable(settings, outcome), gazetteer,
-                                   settings.languages)
+    outcome.segments = IndexWriter(settings, gazetteer).replace_all(_readable(settings, outcome))
     logger.info("index %s rebuilt: %d videos, %d segments", settings.index_dir,
                 outcome.videos, outcome.segments)
     return outcome

@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from html import escape
 
+from .errors import UsageError
+
 MAX_QUERY_LENGTH = 1000
 # Field filters users may type, and the schema field each one reads.
 QUERY_FIELDS = {"lang": "language", "language": "language", "entity": "entities",
@@ -14,7 +16,7 @@ QUERY_FIELDS = {"lang": "language", "language": "language", "entity": "entities"
                 "event": "event", "date": "date", "year": "year", "text": "text"}
 
 
-class QuerySyntaxError(ValueError):
+class QuerySyntaxError(UsageError, ValueError):
     """The query cannot be understood; str(error) says why and how to fix it."""
 
 

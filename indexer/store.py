@@ -13,12 +13,13 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from .errors import UsageError
 from .records import Transcript
 
 VIDEO_ID = re.compile(r"^[0-9a-f]{16}$")
 
 
-class TranscriptNotFound(KeyError):
+class TranscriptNotFound(UsageError, KeyError):
     def __str__(self) -> str:
         return f"no transcript for video id {self.args[0]!r}"
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from .chunking import ChunkingOptions, Window, pack_chunks, speech_chunks
 from .engines import Engine
+from .errors import SpeechSearchError
 from .hallucination import clean_segments, text_of
 from .language import best, label_segment, restrict
 from .records import Segment, Word
@@ -26,7 +27,7 @@ logger = logging.getLogger(__name__)
 ProgressCallback = Callable[[float], None]  # seconds of the file done so far
 
 
-class NoSpeechError(Exception):
+class NoSpeechError(SpeechSearchError):
     """VAD found no speech in the file (silence, music or noise only)."""
 
 

@@ -6,8 +6,11 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import update
 
-from .codes import now
+from indexer.jobs import Job
+
+from .clock import now
 from .forms import DeleteAccountForm, EmptyForm
 from .mail import send_newsletter
 from .models import User, db
@@ -86,6 +89,8 @@ def delete():
     user = db.session.get(User, current_user.id)
     logout_user()
     db.session.delete(user)  # codes go with it (cascade)
+    # The jobs it queued stay (the archive's), without a link to a person who is gone.
+    db.session.execute(update(Job).where(Job.user_id == user.id).values(user_id=None))
     db.session.commit()
     return render_template("auth/message.html", title=_("Your account is deleted"),
                            text=_("Your e-mail address and your data have been removed."),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from pathlib import Path
 
@@ -70,6 +69,3 @@ def openapi():
     return current_app.response_class(OPENAPI.read_text(encoding="utf-8"),
                                       mimetype="application/json")
 
-
-def openapi_document() -> dict:
-    return json.loads(OPENAPI.read_text(encoding="utf-8"))

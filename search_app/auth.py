@@ -17,13 +17,13 @@ from flask import Blueprint, flash, g, redirect, render_template, request, sessi
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from .clock import now
 from .codes import (
     CodeCheck,
     check_code,
     granted_user,
     issue_code,
     issue_grant,
-    now,
     redeem_grant,
 )
 from .forms import CodeForm, EmptyForm, LoginForm, NewPasswordForm, RegisterForm, ResetRequestForm

@@ -12,12 +12,13 @@ cannot share one try: the limits hold however many guesses arrive together.
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from enum import Enum
 
 from flask import current_app
 from sqlalchemy import func, update
 
+from .clock import now
 from .models import OneTimeCode, User, as_utc, db
 from .passwords import check_secret, hash_secret
 
@@ -36,12 +37,6 @@ class CodeCheck(Enum):
     LOCKED = "locked"  # too many wrong tries: a new code is needed
     THROTTLED = "throttled"  # too many wrong codes for the account this hour: wait
     MISSING = "missing"
-
-
-def now() -> datetime:
-    """The app's clock (tests inject one to test expiry without sleeping)."""
-    clock = current_app.config.get("CLOCK")
-    return clock() if clock else datetime.now(timezone.utc)
 
 
 def _live(user: User, purpose: str) -> list[OneTimeCode]:

@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import sys
 from pathlib import Path
 
 import click
+from email_validator import EmailNotValidError, validate_email
 from flask import Flask
 
 from indexer.cli_common import data_dir_option, settings_from
-from search_app.models import ROLES
+from indexer.jobs.embedded import EmbeddedRunner
+
+from . import create_app
+from .account import send_newsletter_issue
+from .auth import find_user
+from .body_limits import create_limited_server
+from .clock import now
+from .models import ROLES, User, as_utc, db
+from .passwords import broken_rules, hash_secret
+from .removal import RemovalError, remove_video
 
 
 def app_for(ctx: click.Context, data_dir: Path | None) -> Flask:
     """The site's app for a command: its database, its data dir (for the jobs and the index)."""
-    from search_app import create_app
-
     settings = settings_from(ctx, data_dir)
     return create_app({"DATA_DIR": str(settings.data_dir),
                        "LANGUAGES": ",".join(settings.languages)})
@@ -39,14 +49,10 @@ def serve(ctx: click.Context, host: str, port: int, threads: int,
 
         speechsearch serve --port 5000
     """
-    from search_app.body_limits import create_limited_server
-
     app = app_for(ctx, data_dir)
     workers = int(app.config["JOB_WORKERS"])
     if workers and not app.config.get("BROKER_URL"):
-        from search_app.jobs.embedded import EmbeddedRunner
-
-        EmbeddedRunner(app, workers).start()
+        EmbeddedRunner(app.extensions["jobs"], workers).start()
     click.echo(f"Serving {app.config['DATA_DIR']} on http://{host}:{port}/ (Ctrl-C stops)")
     # Waitress drops X-Forwarded-* by default; with PROXY_FIX, the app's ProxyFix reads them.
     # Bodies over their route's limit are refused from the headers (body_limits.py); a client
@@ -72,12 +78,6 @@ def newsletter_export(ctx: click.Context, output: Path | None, data_dir: Path | 
 
         speechsearch users newsletter-export -o subscribers.csv
     """
-    import csv
-    import io
-
-    from search_app.codes import as_utc
-    from search_app.models import User, db
-
     app = app_for(ctx, data_dir)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -107,8 +107,6 @@ def newsletter_send(ctx: click.Context, subject: str, body_file: Path,
 
         speechsearch users newsletter-send --subject "New in the archive" --body issue.txt
     """
-    from search_app.account import send_newsletter_issue
-
     app = app_for(ctx, data_dir)
     with app.app_context():
         sent = send_newsletter_issue(subject, body_file.read_text(encoding="utf-8"))
@@ -137,13 +135,6 @@ def add_user(ctx: click.Context, email: str, role: str, password_stdin: bool,
 
         speechsearch users add desk@example.org --role archivist
     """
-    from email_validator import EmailNotValidError, validate_email
-
-    from search_app.auth import find_user
-    from search_app.codes import now
-    from search_app.models import User, db
-    from search_app.passwords import broken_rules, hash_secret
-
     try:
         email = validate_email(email.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
@@ -176,9 +167,6 @@ def set_role(ctx: click.Context, email: str, role: str, data_dir: Path | None) -
 
         speechsearch users set-role desk@example.org archivist
     """
-    from search_app.auth import find_user
-    from search_app.models import db
-
     app = app_for(ctx, data_dir)
     with app.app_context():
         user = find_user(email)
@@ -206,8 +194,6 @@ def remove(ctx: click.Context, video_id: str, yes: bool, force: bool,
 
         speechsearch remove 4f1c2a9be0d3c817
     """
-    from search_app.removal import RemovalError, remove_video
-
     app = app_for(ctx, data_dir)
     if not yes:
         click.confirm(f"Remove video {video_id} from the archive?", abort=True)

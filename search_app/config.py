@@ -5,7 +5,7 @@ from __future__ import annotations
 
 class DefaultConfig:
     DATA_DIR = "data"  # shared with the indexer
-    LANGUAGES = "fr,en"  # the archive's spoken languages
+    LANGUAGES = None  # the archive's spoken languages, "fr,en"; None: the indexer's default
     UI_LANGUAGES = ("en", "fr")
     BABEL_DEFAULT_LOCALE = "en"
     PER_PAGE = 20

@@ -10,6 +10,8 @@ from flask_migrate.cli import db as flask_migrate_db
 
 from indexer.cli_common import data_dir_option, settings_from
 
+from . import create_app
+
 # Flask-Migrate's commands that make sense here; `init` is left out (the migrations folder
 # ships with the package), and so are the branch tools a linear history does not need.
 COMMANDS = ("upgrade", "downgrade", "current", "history", "heads", "show", "check", "stamp",
@@ -33,8 +35,6 @@ def db(ctx: click.Context, data_dir: Path | None) -> None:
                                   after a change to search_app/models.py: write a new
                                   revision into search_app/migrations/versions (review it)
     """
-    from search_app import create_app
-
     settings = settings_from(ctx, data_dir)
     # No automatic upgrade: `db current` must show the database as it is, `db downgrade` must
     # not be undone by the app's own start-up.

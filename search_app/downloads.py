@@ -36,7 +36,7 @@ from flask_login import current_user
 from indexer.store import TranscriptNotFound
 
 from .clips import ClipError, ClipRequest, clip_filename, clip_srt, cut_clip, validate
-from .codes import now
+from .clock import now
 from .errors import abort_with
 from .models import Download, db
 from .ranges import send_media

@@ -1,4 +1,8 @@
-"""Errors: JSON with a message under /api, a page elsewhere; never a traceback."""
+"""Errors: JSON with a message under /api, a page elsewhere; never a traceback.
+
+The indexer's errors (`SpeechSearchError`) are translated here, once, for every view: a
+`UsageError` (a bad query, an unknown id) is the request's fault, anything else the server's.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +10,22 @@ import logging
 
 from flask import Blueprint, jsonify, render_template, request
 from flask_babel import gettext as _
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
+
+from indexer.errors import SpeechSearchError, UsageError
+from indexer.store import TranscriptNotFound
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("errors", __name__)
 
 
-def wants_json() -> bool:
+def is_api_request() -> bool:
+    """The JSON API answers errors in JSON, whatever the client accepts."""
     return request.path.startswith("/api/")
 
 
 def error_response(status: int, message: str):
-    if wants_json():
+    if is_api_request():
         return jsonify(error={"status": status, "message": message}), status
     return render_template("error.html", status=status, message=message), status
 
@@ -43,6 +51,16 @@ def http_error(error: HTTPException):
     return body, status, headers
 
 
+@bp.app_errorhandler(SpeechSearchError)
+def indexer_error(error: SpeechSearchError):
+    if isinstance(error, TranscriptNotFound):
+        return error_response(404, _("This page or video does not exist in the archive."))
+    if isinstance(error, UsageError):
+        return error_response(400, str(error))
+    logger.error("%s on %s: %s", type(error).__name__, request.path, error)
+    return error_response(503, str(error))
+
+
 @bp.app_errorhandler(Exception)
 def unexpected(error: Exception):
     logger.exception("unexpected error on %s", request.path)
@@ -51,8 +69,6 @@ def unexpected(error: Exception):
 
 def abort_with(status: int, message: str):
     """abort() with a message meant for the user."""
-    from werkzeug.exceptions import default_exceptions
-
     error = default_exceptions[status]()
     error.speechsearch_message = message
     raise error

@@ -3,6 +3,8 @@ Accept-Language."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Flask, current_app, g, request
 from flask_babel import Babel, format_date
 
@@ -29,8 +31,6 @@ def switch_url(language: str) -> str:
 
 
 def human_date(value: str) -> str:
-    from datetime import date
-
     try:
         return format_date(date.fromisoformat(value), "long")
     except (TypeError, ValueError):

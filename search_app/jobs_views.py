@@ -15,21 +15,21 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms.validators import DataRequired
 
+from indexer.jobs import ACTIVE_STATES, Job, JobError, JobState
+
 from .archivist import archivist_required, form_errors
 from .forms import EmptyForm
-from .models import Job, db
 from .removal import RemovalError, remove_video
 from .video_admin import flash_media_outcome
 
 bp = Blueprint("jobs_views", __name__)
 STATES = {
-    "queued": _l("Queued"),
-    "running": _l("Transcribing"),
-    "transcribed": _l("Indexing"),
-    "done": _l("Done"),
-    "failed": _l("Failed"),
+    JobState.QUEUED: _l("Queued"),
+    JobState.RUNNING: _l("Transcribing"),
+    JobState.TRANSCRIBED: _l("Indexing"),
+    JobState.DONE: _l("Done"),
+    JobState.FAILED: _l("Failed"),
 }
-ACTIVE = ("queued", "running", "transcribed")
 
 
 class RemoveJobForm(FlaskForm):
@@ -38,9 +38,8 @@ class RemoveJobForm(FlaskForm):
 
 
 def views() -> list[dict]:
-    from .jobs import job_view, recent_jobs  # the jobs core loads on first use
-
-    return [job_view(job) for job in recent_jobs()]
+    queue = current_app.extensions["jobs"]
+    return [queue.view(job) for job in queue.recent()]
 
 
 def rows(jobs: list[dict]) -> str:
@@ -60,18 +59,15 @@ def data():
     jobs = views()
     counts = {state: sum(1 for job in jobs if job["state"] == state) for state in STATES}
     return jsonify(jobs=jobs, counts=counts,
-                   active=sum(counts[state] for state in ACTIVE), rows=rows(jobs))
+                   active=sum(counts[state] for state in ACTIVE_STATES), rows=rows(jobs))
 
 
 @bp.route("/jobs/<int:job_id>/retry", methods=["POST"])
 @archivist_required
 def retry(job_id: int):
-    from .jobs import JobError
-    from .jobs import retry as retry_job
-
     if EmptyForm().validate_on_submit():
         try:
-            job = retry_job(job_id)
+            job = current_app.extensions["jobs"].retry(job_id)
         except JobError as exc:
             flash(_refusal(exc))
         else:
@@ -84,8 +80,8 @@ def retry(job_id: int):
 def remove(job_id: int):
     """A failed job, its media file (when it is in the data dir) and any other job of the
     same file: what an upload that could not be indexed leaves (removal.py)."""
-    job = db.session.get(Job, job_id)
-    if job is None or job.state != "failed":
+    job = current_app.extensions["jobs"].get(job_id)
+    if job is None or job.state != JobState.FAILED:
         flash(_removal_refusal(job_id, job))
         return redirect(url_for("jobs_views.page"))
     form = RemoveJobForm()

@@ -1,67 +1,26 @@
-"""App data (SQLAlchemy): users, their one-time codes and downloads, and indexing jobs.
+"""The site's tables (SQLAlchemy): users, their one-time codes and downloads.
 
-SQLite in the data dir by default, any SQLAlchemy URL through SPEECHSEARCH_DATABASE_URL. A change
-here needs a migration: `speechsearch db migrate -m "why"` (see schema.py and the README).
+They share the indexer's declarative `Base` with the job table (indexer/jobs/table.py): one
+metadata, one history of migrations. A change here needs a migration:
+`speechsearch db migrate -m "why"` (see database.py and the README).
 """
 
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timezone
+from datetime import datetime
 
 from flask_login import UserMixin
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    DateTime,
-    Float,
-    ForeignKey,
-    Integer,
-    MetaData,
-    String,
-    Text,
-    TypeDecorator,
-)
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy import Float, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from indexer.jobs.table import Base, UTCDateTime, as_utc
 
 from .passwords import hash_secret
 
-
-class Base(DeclarativeBase):
-    # Named constraints, so that later migrations can drop or alter them by name (SQLite's
-    # batch mode needs the names; PostgreSQL's own defaults differ from SQLite's).
-    metadata = MetaData(naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    })
-
-
 db = SQLAlchemy(model_class=Base)
-
-
-class UTCDateTime(TypeDecorator):
-    """A point in time, always handed back aware and in UTC. SQLite keeps no zone (the app
-    writes UTC, so a naive value is UTC); PostgreSQL answers in its session's time zone, which
-    is the server's unless set: without this, times would shift with the server's settings."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
-        return None if value is None else as_utc(value)
-
-    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
-        return None if value is None else as_utc(value)
-
-
-def as_utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else \
-        moment.astimezone(timezone.utc)
-
+__all__ = ["ROLES", "Download", "OneTimeCode", "User", "as_utc", "db"]
 
 ROLES = ("member", "archivist")  # archivists upload media, edit metadata, run jobs
 
@@ -146,33 +105,3 @@ class Download(db.Model):
     format: Mapped[str] = mapped_column(String(16))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     user: Mapped[User] = relationship(back_populates="downloads")
-
-
-class Job(db.Model):
-    """Indexing one media file: transcribe and analyse it, save the transcript, index it.
-
-    States: queued -> running -> transcribed (transcript saved, waiting for the index writer)
-    -> done; or failed, with the reason. `search_app/jobs/` moves jobs between them; a job is
-    keyed by its file's content hash (video_id), so the same file is never indexed twice.
-    """
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    video_id: Mapped[str] = mapped_column(String(16), index=True)  # content hash
-    path: Mapped[str] = mapped_column(Text)  # absolute path every worker can read
-    name: Mapped[str] = mapped_column(String(300))  # the file's name as given (upload, CLI)
-    state: Mapped[str] = mapped_column(String(16), index=True, default="queued")
-    # Title, date, speaker, event given at enqueue time; they win over a sidecar JSON.
-    meta: Mapped[dict] = mapped_column(JSON, default=dict)
-    force: Mapped[bool] = mapped_column(Boolean, default=False)  # transcribe again even if indexed
-    duration: Mapped[float] = mapped_column(Float, default=0.0)  # seconds of audio, once known
-    done_seconds: Mapped[float] = mapped_column(Float, default=0.0)  # of audio transcribed
-    error: Mapped[str] = mapped_column(Text, default="")
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    worker: Mapped[str] = mapped_column(String(200), default="")  # host:pid that runs it
-    user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user.id", ondelete="SET NULL"), default=None)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
-    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
-    transcribe_seconds: Mapped[float] = mapped_column(Float, default=0.0)  # wall time

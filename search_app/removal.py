@@ -17,21 +17,20 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from indexer.config import Settings
-from indexer.search_index import is_indexed, remove_from_index
+from indexer.errors import UsageError
+from indexer.index_writer import IndexWriter
+from indexer.jobs import IN_FLIGHT_STATES, JobQueue
+from indexer.search_index import is_indexed
 from indexer.store import TranscriptNotFound, is_video_id, load_transcript, transcript_path
 
-from .models import Job, db
-
 logger = logging.getLogger(__name__)
-# A job in these states is being worked on: removing under it would let it index the video
-# again when it ends.
-IN_FLIGHT = ("running", "transcribed")
 
 
-class RemovalError(Exception):
+class RemovalError(UsageError):
     """Nothing was removed; str() says why: in the UI language during a request, else English
     (the message is translated when it is shown, hence lazy)."""
 
@@ -60,16 +59,15 @@ def remove_video(settings: Settings, video_id: str, *, force: bool = False,
     the video (unless `force`), or with `unindexed_only` for a video that has a transcript
     (the jobs page removes failed uploads, not the videos their jobs were re-indexing).
     """
-    # The same lock as the jobs' index commits, so that no batch of transcribed jobs is
-    # committed in the middle of a removal.
-    from .jobs.writer_lock import index_writer_lock
-
     if not is_video_id(video_id):
         raise RemovalError(_l("%(id)s is not a video id (16 hexadecimal digits)",
                              id=video_id[:40]))
-    with index_writer_lock(settings.data_dir):
-        db.session.expire_all()  # job states as they are now, under the lock
-        return _remove(settings, video_id, force, unindexed_only)
+    # The index writer's turn, as the jobs' commits take it: no batch of transcribed jobs is
+    # committed in the middle of a removal, and the job states read below stay true.
+    writer = IndexWriter(settings, current_app.extensions["archive"].gazetteer)
+    with writer.turn():
+        return _remove(settings, writer, current_app.extensions["jobs"], video_id, force,
+                       unindexed_only)
 
 
 def _stored_media(settings: Settings, video_id: str) -> list[Path]:
@@ -78,9 +76,10 @@ def _stored_media(settings: Settings, video_id: str) -> list[Path]:
     return sorted((settings.data_dir / "media").glob(f"{video_id}.*"))
 
 
-def _remove(settings: Settings, video_id: str, force: bool, unindexed_only: bool) -> Removal:
-    jobs = db.session.execute(db.select(Job).where(Job.video_id == video_id)).scalars().all()
-    busy = [job for job in jobs if job.state in IN_FLIGHT]
+def _remove(settings: Settings, writer: IndexWriter, queue: JobQueue, video_id: str,
+            force: bool, unindexed_only: bool) -> Removal:
+    jobs = queue.of_video(video_id)
+    busy = [job for job in jobs if job.state in IN_FLIGHT_STATES]
     if busy and not force:
         raise RemovalError(_l("job %(job)d is working on this video right now; remove it once "
                              "the job has ended", job=busy[0].id))
@@ -98,8 +97,7 @@ def _remove(settings: Settings, video_id: str, force: bool, unindexed_only: bool
         raise RemovalError(_l("no video with id %(id)s in the archive", id=video_id))
     removal = Removal(video_id, title=transcript.metadata.title if transcript else "")
     if indexed:
-        # Waits for Whoosh's writer lock too (an indexing command may hold it).
-        removal.segments = remove_from_index(settings.index_dir, video_id)
+        removal.segments = writer.remove(video_id)
     if transcript is not None:
         transcript_path(settings.transcripts_dir, video_id).unlink(missing_ok=True)
         removal.transcript = True
@@ -112,10 +110,7 @@ def _remove(settings: Settings, video_id: str, force: bool, unindexed_only: bool
         elif path.is_file():
             path.unlink()
             removal.media_removed.append(path)
-    for job in jobs:
-        db.session.delete(job)
-    db.session.commit()
-    removal.jobs = len(jobs)
+    removal.jobs = queue.delete_of_video(video_id)
     logger.info("removed video %s: %d index entries, transcript %s, media %s, %d job(s)",
                 video_id, removal.segments, removal.transcript,
                 [str(p) for p in removal.media_removed] or "none", removal.jobs)

@@ -101,7 +101,8 @@ def drop_leftovers(error: BaseException | None) -> None:
         path.unlink(missing_ok=True)
 
 
-def wants_json() -> bool:
+def prefers_json() -> bool:
+    """The upload page's script asks for JSON; a form posted without JavaScript gets a page."""
     return request.accept_mimetypes.best_match(["text/html", "application/json"]) == \
         "application/json"
 
@@ -112,7 +113,7 @@ def too_large(error):
         return http_error(error)
     message = _("This upload is too large: at most %(limit)s MB per file.",
                 limit=current_app.config["MAX_UPLOAD_MB"])
-    if wants_json():
+    if prefers_json():
         return jsonify(error=message), 413
     return error_response(413, message)
 
@@ -159,8 +160,6 @@ def outcome(name: str, ok: bool, status: str, message: str, **extra) -> dict:
 
 def receive(storage: FileStorage, metadata: Metadata) -> dict:
     """Probe one uploaded file, keep it under its content hash and queue it."""
-    from .jobs import enqueue_probed  # the jobs core loads on first use, not with the site
-
     name = display_name(storage.filename)
     path = spooled_path(storage)
     size = path.stat().st_size
@@ -181,9 +180,9 @@ def receive(storage: FileStorage, metadata: Metadata) -> dict:
     if created:
         os.replace(path, target)
     # The jobs page shows the name the archivist knows, not the content hash it is kept under.
-    queued = enqueue_probed(target, info,
-                            replace(metadata, title=metadata.title or default_title(name)),
-                            user_id=current_user.id, name=name)
+    queued = current_app.extensions["jobs"].enqueue_probed(
+        target, info, replace(metadata, title=metadata.title or default_title(name)),
+        user_id=current_user.id, name=name)
     if queued.status in ("already queued", "already indexed") and created:
         # The video came from another file, which stays its media: drop the copy just made.
         kept = media_of(queued, info.video_id)
@@ -212,7 +211,7 @@ def upload():
     if not files:
         errors.append(_("Choose at least one audio or video file."))
     if errors:
-        if wants_json():
+        if prefers_json():
             return jsonify(error=" ".join(errors)), 400
         return render_template("upload.html", form=form, limit_mb=limit, results=None,
                                errors=errors), 400
@@ -223,7 +222,7 @@ def upload():
     for result in results:
         logger.info("upload by user %s: %s: %s", current_user.id, result["name"],
                     result["status"])
-    if wants_json():
+    if prefers_json():
         return jsonify(files=results)
     return render_template("upload.html", form=MetadataForm(formdata=None), limit_mb=limit,
                            results=results)

@@ -8,8 +8,9 @@ from flask import Blueprint, current_app, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from indexer.errors import SpeechSearchError
+from indexer.index_writer import IndexWriter
 from indexer.records import Metadata, Transcript
-from indexer.search_index import add_to_index
 from indexer.store import TranscriptNotFound, load_transcript, save_transcript
 
 from .archive import Archive
@@ -27,15 +28,14 @@ def update_metadata(archive: Archive, video_id: str, metadata: Metadata) -> Tran
     The transcript is the source of truth and is saved first: if indexing fails (the writer
     lock stays busy), saving again re-indexes it.
     """
-    from .jobs.writer_lock import index_writer_lock  # the jobs' index commits take turns with it
-
     settings = archive.settings
-    with index_writer_lock(settings.data_dir):
+    writer = IndexWriter(settings, archive.gazetteer)
+    with writer.turn():
         # A fresh copy: the archive's cached transcript is shared by every request.
         transcript = load_transcript(settings.transcripts_dir, video_id)
         transcript.metadata = metadata
         save_transcript(settings.transcripts_dir, transcript)
-        add_to_index(settings.index_dir, transcript, archive.gazetteer, settings.languages)
+        writer.add([transcript])
     return transcript
 
 
@@ -53,7 +53,7 @@ def edit(video_id: str):
     except TranscriptNotFound:
         flash(_("This video was removed in the meantime."))
         return redirect(url_for("search.index"))
-    except Exception as exc:  # noqa: BLE001 - Whoosh's LockError (a writer held on), a full disk
+    except (SpeechSearchError, OSError) as exc:  # the index locked by another program, a full disk
         logger.exception("re-indexing %s after a metadata edit failed", video_id)
         flash(_("The new metadata is saved, but the search index could not be updated "
                 "(%(reason)s). Save again to retry.", reason=str(exc)))

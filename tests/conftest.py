@@ -27,8 +27,8 @@ from pg_cluster import unavailable_reason as pg_unavailable_reason
 from indexer.config import Settings
 from indexer.engines import load_engine
 from indexer.gazetteer import Gazetteer
-from indexer.models import provision_base_model
 from indexer.pipeline import Indexer, IndexOptions
+from indexer.whisper_models import provision_base_model
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"

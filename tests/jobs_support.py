@@ -13,9 +13,11 @@ from pathlib import Path
 from conftest import FIXTURES, run_ffmpeg
 from whoosh import index as whoosh_index
 
+from indexer.index_writer import IndexWriter
+from indexer.jobs import Job, JobQueue
 from indexer.search_index import INDEX_NAME
 from search_app import create_app
-from search_app.models import Job, db
+from search_app.models import db
 
 
 def long_speech(ffmpeg: str, folder: Path, repeats: int = 4) -> Path:
@@ -53,6 +55,15 @@ def corrupt_video(ffmpeg: str, folder: Path) -> Path:
 def site(data_dir: Path, database_url: str, **config) -> object:
     return create_app({"DATA_DIR": str(data_dir), "DATABASE_URL": database_url,
                        "TESTING": True, **config})
+
+
+def queue(app) -> JobQueue:
+    return app.extensions["jobs"]
+
+
+def writer(app) -> IndexWriter:
+    archive = app.extensions["archive"]
+    return IndexWriter(archive.settings, archive.gazetteer)
 
 
 def jobs_by_name(app) -> dict[str, Job]:

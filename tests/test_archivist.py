@@ -19,11 +19,12 @@ from conftest import FIXTURES
 
 from indexer.cli import main
 from indexer.config import Settings
+from indexer.jobs import Job
 from indexer.pipeline import Indexer
 from indexer.search_index import add_many
 from indexer.store import load_transcript, save_transcript
 from search_app import create_app
-from search_app.models import Job, User, db
+from search_app.models import User, db
 
 PASSWORD = "Quote-Check-2009!"
 EN, FR = "de560c1c9d338667", "17a1a292df1174ea"  # content hashes of en_nato.mp3, fr_otan.flac

@@ -18,7 +18,7 @@ from indexer.convert_openai import (
     openai_checkpoint,
     read_ct2_variables,
 )
-from indexer.models import BASE_MODEL_DIRNAME, provision_base_model
+from indexer.whisper_models import BASE_MODEL_DIRNAME, provision_base_model
 
 JFK = CORPUS / "en_jfk.flac"
 
@@ -33,7 +33,7 @@ def checkpoint(ct2_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Converted once per session into a scratch models dir that links to the CT2 folder."""
     scratch = tmp_path_factory.mktemp("models")
     (scratch / BASE_MODEL_DIRNAME).symlink_to(ct2_dir, target_is_directory=True)
-    return openai_checkpoint(scratch)
+    return openai_checkpoint(scratch / BASE_MODEL_DIRNAME, scratch, base=True)
 
 
 @pytest.fixture(scope="session")
@@ -71,7 +71,8 @@ def test_state_dict_is_complete_and_dims_are_base(checkpoint: Path, model) -> No
 
 def test_second_call_reuses_the_checkpoint(checkpoint: Path) -> None:
     before = checkpoint.stat().st_mtime_ns
-    assert openai_checkpoint(checkpoint.parent) == checkpoint
+    assert openai_checkpoint(checkpoint.parent / BASE_MODEL_DIRNAME, checkpoint.parent,
+                             base=True) == checkpoint
     assert checkpoint.stat().st_mtime_ns == before
     assert not list(checkpoint.parent.glob("*.partial"))
 

@@ -17,7 +17,8 @@ from click.testing import CliRunner
 from conftest import serving
 
 from indexer.cli import main
-from search_app import create_app, schema
+from search_app import create_app
+from search_app import database as schema
 from search_app.models import Download, User, db
 from search_app.passwords import hash_secret
 

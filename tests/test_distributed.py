@@ -17,6 +17,7 @@ from jobs_support import (
     jobs_by_name,
     kill_group,
     long_speech,
+    queue,
     site,
     start_worker,
     stop_group,
@@ -24,7 +25,6 @@ from jobs_support import (
 )
 
 from indexer.store import load_transcript
-from search_app.jobs import enqueue
 
 pytestmark = pytest.mark.slow
 
@@ -79,7 +79,7 @@ def test_two_workers_index_each_file_once_despite_a_killed_worker(
     workers = [start_worker(data_dir, env, log) for log in logs]
     try:
         with app.app_context():
-            assert [r.status for r in enqueue(files)] == ["queued"] * 4
+            assert [r.status for r in queue(app).enqueue(files)] == ["queued"] * 4
 
         # The long file is first in the queue: kill whichever worker took it, mid-way.
         victim = wait_for(lambda: (j := jobs_by_name(app)["long_speech.flac"]).state
@@ -128,14 +128,12 @@ def _group_of(pid: int) -> int | None:
 def test_a_job_for_an_unreachable_broker_fails_with_the_reason_and_can_be_retried(
         data_dir, tmp_path):
     """Redis down: the job is kept, failed with what to do, not lost in a queue that is not."""
-    from search_app.jobs import retry
-
     closed = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
     app = site(data_dir, f"sqlite:///{tmp_path / 'jobs.db'}", BROKER_URL=closed)
     with app.app_context():
-        enqueue([copy_fixture("en_nato.mp3", tmp_path / "media")])
+        queue(app).enqueue([copy_fixture("en_nato.mp3", tmp_path / "media")])
     job = jobs_by_name(app)["en_nato.mp3"]
     assert job.state == "failed" and "could not reach the job broker" in job.error
     with app.app_context():
-        retry(job.id)  # still unreachable: failed again, with the same advice
+        queue(app).retry(job.id)  # still unreachable: failed again, with the same advice
     assert "start it, then retry" in jobs_by_name(app)["en_nato.mp3"].error

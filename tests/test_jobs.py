@@ -6,6 +6,7 @@ import json
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -18,21 +19,24 @@ from jobs_support import (
     jobs_by_name,
     kill_group,
     long_speech,
+    queue,
     site,
     start_worker,
     stop_group,
     wait_for,
+    writer,
 )
 
 from indexer.cli import main
+from indexer.index_writer import writer_turn
+from indexer.jobs import Job, JobError
+from indexer.jobs.embedded import EmbeddedRunner
+from indexer.jobs.runner import commit_pending, threads_per_job
+from indexer.jobs.runner import reap as reap_stale
+from indexer.jobs.table import utc_now as now
 from indexer.records import Metadata
 from indexer.store import load_transcript
-from search_app.jobs import JobError, enqueue, job_view, retry
-from search_app.jobs.embedded import EmbeddedRunner
-from search_app.jobs.queue import now
-from search_app.jobs.runner import commit_pending, make_indexer
-from search_app.jobs.runner import reap as reap_stale
-from search_app.models import Job, db
+from search_app.models import db
 
 
 @pytest.fixture
@@ -49,17 +53,17 @@ def test_enqueue_keys_jobs_by_content_and_reports_unreadable_files(data_dir, dat
     text.write_text("not a video")
     app = site(data_dir, database_url)
     with app.app_context():
-        results = enqueue([english, text, renamed], Metadata(speaker="J. Doe"))
+        results = queue(app).enqueue([english, text, renamed], Metadata(speaker="J. Doe"))
         assert [r.status for r in results] == ["queued", "failed", "already queued"]
         assert "not a media file" in results[1].reason
-        view = job_view(results[0].job)
+        view = queue(app).view(results[0].job)
         assert view["state"] == "queued" and view["percent"] == 0.0
         assert view["duration"] > 5 and view["name"] == "en_nato.mp3"
         assert results[0].job.meta == {"speaker": "J. Doe"}
         with pytest.raises(JobError, match="only failed jobs"):
-            retry(results[0].job.id)
+            queue(app).retry(results[0].job.id)
         with pytest.raises(JobError, match="no job 999"):
-            retry(999)
+            queue(app).retry(999)
 
 
 def test_embedded_pool_indexes_files_and_keeps_failures_with_reason(data_dir, database_url,
@@ -68,10 +72,10 @@ def test_embedded_pool_indexes_files_and_keeps_failures_with_reason(data_dir, da
     english = copy_fixture("en_nato.mp3", media)
     broken = corrupt_video(ffmpeg, media)
     app = site(data_dir, database_url)
-    runner = EmbeddedRunner(app, workers=1).start()
+    runner = EmbeddedRunner(queue(app), workers=1).start()
     try:
         with app.app_context():
-            queued = enqueue([broken, english])
+            queued = queue(app).enqueue([broken, english])
         assert [r.status for r in queued] == ["queued", "queued"]
         jobs = wait_for(lambda: (j := jobs_by_name(app)) and all(
             job.state in ("done", "failed") for job in j.values()) and j, 240, "both jobs")
@@ -84,12 +88,12 @@ def test_embedded_pool_indexes_files_and_keeps_failures_with_reason(data_dir, da
             done.video_id: len(transcript.segments)}
 
         with app.app_context():  # a retried failure runs again, and fails again, for its reason
-            retry(jobs["corrupt.mp4"].id)
+            queue(app).retry(jobs["corrupt.mp4"].id)
         failed = wait_for(lambda: (j := jobs_by_name(app)["corrupt.mp4"]).state == "failed"
                           and j.attempts == 2 and j, 120, "the retried job")
         assert "corrupt" in failed.error
         with app.app_context():  # indexed already: not queued again
-            assert enqueue([english])[0].status == "already indexed"
+            assert queue(app).enqueue([english])[0].status == "already indexed"
     finally:
         runner.stop(timeout=60)
 
@@ -111,7 +115,7 @@ def test_two_jobs_finishing_together_are_both_indexed_once(data_dir, database_ur
     def commit() -> None:
         try:
             with app.app_context():
-                committed.append(commit_pending(make_indexer(app)))
+                committed.append(commit_pending(queue(app), writer(app)))
         except Exception as exc:  # reported by the assertion below
             errors.append(exc)
 
@@ -130,8 +134,46 @@ def test_two_jobs_finishing_together_are_both_indexed_once(data_dir, database_ur
         job = db.session.execute(db.select(Job)).scalars().first()
         job.state = "transcribed"
         db.session.commit()
-        assert commit_pending(make_indexer(app)) == 1
+        assert commit_pending(queue(app), writer(app)) == 1
     assert documents_per_video(data_dir / "index") == expected
+
+
+def test_a_foreground_index_and_a_job_commit_at_once_both_land(data_dir, database_url,
+                                                              indexed, tmp_path):
+    """`speechsearch index` and the jobs take turns on the index: neither waits on Whoosh's
+    lock timeout, and neither's documents are lost."""
+    source = indexed.settings.transcripts_dir
+    english = copy_fixture("en_nato.mp3", tmp_path / "media")
+    english_id = indexed.index_file(english).video_id  # already indexed there: only the id
+    job_ids = sorted(p.stem for p in source.glob("*.json") if p.stem != english_id)
+    (data_dir / "transcripts").mkdir()
+    for video_id in job_ids:
+        shutil.copy(source / f"{video_id}.json", data_dir / "transcripts")
+    app = site(data_dir, database_url)
+    with app.app_context():
+        for video_id in job_ids:
+            db.session.add(Job(video_id=video_id, path=f"/nowhere/{video_id}", name=video_id,
+                               state="transcribed", meta={}, created_at=now()))
+        db.session.commit()
+
+    committed: list[int] = []
+    with writer_turn(data_dir):  # both must wait for this turn, then take theirs
+        foreground = subprocess.Popen(
+            [sys.executable, "-m", "indexer", "--data-dir", str(data_dir), "index",
+             str(english)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        wait_for(lambda: (data_dir / "transcripts" / f"{english_id}.json").is_file(), 240,
+                 "the foreground transcript", [foreground])
+        job_commit = threading.Thread(
+            target=lambda: committed.append(commit_pending(queue(app), writer(app))))
+        job_commit.start()
+        assert foreground.poll() is None  # waiting for its turn, not failed
+    job_commit.join(timeout=120)
+    output, _ = foreground.communicate(timeout=120)
+    assert foreground.returncode == 0, output
+    assert committed == [len(job_ids)]
+    everything = [*job_ids, english_id]
+    assert documents_per_video(data_dir / "index") == {
+        v: len(load_transcript(source, v).segments) for v in everything}
 
 
 def test_reaping_commits_a_transcript_whose_worker_died_before_the_index(
@@ -151,7 +193,7 @@ def test_reaping_commits_a_transcript_whose_worker_died_before_the_index(
                      worker=f"{socket.gethostname()}:{_dead_pid()}:0000")
         db.session.add(orphan)
         db.session.commit()
-        assert reap_stale(make_indexer(app)) == [orphan.id]
+        assert reap_stale(queue(app), writer(app)) == [orphan.id]
     jobs = jobs_by_name(app)
     assert jobs["left.mp4"].state == "done" and jobs["orphan.mp4"].state == "queued"
     assert documents_per_video(data_dir / "index") == {
@@ -169,7 +211,7 @@ def test_embedded_queue_survives_a_restart_mid_job(data_dir, database_url, ffmpe
     speech = long_speech(ffmpeg, tmp_path / "media")
     app = site(data_dir, database_url)
     with app.app_context():
-        assert enqueue([speech])[0].status == "queued"
+        assert queue(app).enqueue([speech])[0].status == "queued"
     env = {"SPEECHSEARCH_DATABASE_URL": database_url}
     log = tmp_path / "worker.log"
     first = start_worker(data_dir, env, log)
@@ -195,8 +237,6 @@ def test_embedded_queue_survives_a_restart_mid_job(data_dir, database_url, ffmpe
 
 def test_jobs_share_the_cores_this_process_may_use() -> None:
     import os
-
-    from search_app.jobs.runner import threads_per_job
 
     cores = len(os.sched_getaffinity(0))
     assert threads_per_job(1) == cores

@@ -26,7 +26,9 @@ from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 from search_support import EN_ID, FR_ID, MORE_ID, build_archive
 
-from search_app.api import openapi_document
+from search_app.api import OPENAPI
+
+DOCUMENT = json.loads(OPENAPI.read_text(encoding="utf-8"))
 
 MAX_EXAMPLES = 300
 VIDEO_IDS = [FR_ID, EN_ID, MORE_ID]
@@ -60,7 +62,7 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "400"]
 # file, not from the server, because the operations are the test's parameters, known when
 # the tests are collected; schemathesis's `from_fixture`, which would load it from the server,
 # does not work with pytest 9 (it sets `Node._nodeid`, which pytest 9 no longer has).
-schema = schemathesis.openapi.from_dict(openapi_document(), config=CONFIG)
+schema = schemathesis.openapi.from_dict(DOCUMENT, config=CONFIG)
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +76,7 @@ def base_url(tmp_path_factory, models_dir: Path, gazetteer):
 
 def test_the_server_serves_this_description(base_url: str) -> None:
     with urllib.request.urlopen(f"{base_url}/api/openapi.json") as response:
-        assert json.load(response) == openapi_document()
+        assert json.load(response) == DOCUMENT
 
 
 @schema.parametrize()

@@ -20,8 +20,9 @@ import sqlalchemy as sa
 from conftest import FIXTURES, serving
 from jobs_support import wait_for
 
-from search_app import schema
-from search_app.models import Job, User
+from indexer.jobs import Job
+from indexer.jobs import database_url as resolved_url
+from search_app.models import User
 
 PASSWORD = "Quote-Check-2009!"
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -104,7 +105,7 @@ def rows_on_disk(url: str) -> tuple[set[str], dict[str, str]]:
 
 
 def test_serve_its_worker_and_cli_commands_at_once_keep_every_row(data_dir, database_url):
-    url = schema.database_url(database_url, data_dir)
+    url = resolved_url(database_url, data_dir)
     env = {"SPEECHSEARCH_DATABASE_URL": database_url, "SPEECHSEARCH_JOB_WORKERS": "1",
            "SPEECHSEARCH_LIMIT_SEND": "1000 per minute",
            "SPEECHSEARCH_LIMIT_LOGIN": "1000 per minute"}

@@ -18,10 +18,11 @@ from hypothesis import strategies as st
 from search_support import FR_ID, build_archive
 from test_archivist import PASSWORD, add_account, cli, logged_in
 
+from indexer.jobs import Job
 from indexer.search_index import QuerySyntaxError, query_index
 from indexer.store import transcript_path
 from search_app import create_app
-from search_app.models import Job, db
+from search_app.models import db
 
 # The reported queries, as typed in the address bar: the spelling suggestion crashed on each.
 REPORTED = ["x~2%20x~2", "nato%5E-1", "terrorisme~2/0", "a%00b", "%ff%fe",

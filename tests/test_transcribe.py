@@ -10,10 +10,10 @@ from conftest import FIXTURES, copy_fixture
 
 from indexer.decode import load_audio
 from indexer.engines import EngineError, load_engine
-from indexer.models import ModelError
 from indexer.pipeline import Indexer, IndexOptions
 from indexer.timing import STAGES
 from indexer.transcribe import NoSpeechError, transcribe_audio
+from indexer.whisper_models import ModelError
 
 LANGS = ("fr", "en")
 

@@ -15,13 +15,14 @@ from typing import Protocol
 
 import numpy as np
 
-from ..models import resolve_model
+from ..errors import SpeechSearchError
 from ..records import Segment
+from ..whisper_models import resolve_model
 
 ENGINE_NAMES = ("faster-whisper", "openai-whisper")
 
 
-class EngineError(RuntimeError):
+class EngineError(SpeechSearchError, RuntimeError):
     """The engine cannot be loaded or run; the message says what to do."""
 
 

@@ -25,8 +25,8 @@ import numpy as np
 from faster_whisper.audio import pad_or_trim
 
 from ..decode import SAMPLE_RATE
-from ..models import ModelRef
 from ..records import Segment, Word
+from ..whisper_models import ModelRef
 from .base import EngineError, EngineOptions
 
 WINDOW_SECONDS = 30.0  # Whisper's encoder window

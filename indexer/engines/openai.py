@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from ..decode import SAMPLE_RATE
-from ..models import ModelRef
 from ..records import Segment, Word
+from ..whisper_models import ModelRef
 from .base import EngineError, EngineOptions
 
 logger = logging.getLogger(__name__)
@@ -33,11 +33,7 @@ class OpenAIWhisperEngine:
                 "The openai-whisper engine is not installed. Run `make install`, which installs "
                 "torch (CPU) and openai-whisper."
             ) from exc
-        from ..convert_openai import (
-            OPENAI_CHECKPOINT_NAME,
-            convert_ct2_to_openai,
-            load_openai_model,
-        )
+        from ..convert_openai import load_openai_model, openai_checkpoint  # needs torch
 
         torch.set_num_threads(options.cpu_threads or os.cpu_count() or 1)
         self._whisper = whisper
@@ -47,11 +43,8 @@ class OpenAIWhisperEngine:
         if ref.path is None:
             self.model = whisper.load_model(ref.name, device="cpu")
         else:
-            name = OPENAI_CHECKPOINT_NAME if ref.name == "base" else f"{ref.path.name}-openai.pt"
-            checkpoint = models_dir / name
-            if not checkpoint.is_file():
-                convert_ct2_to_openai(ref.path, checkpoint)
-            self.model = load_openai_model(checkpoint)
+            self.model = load_openai_model(
+                openai_checkpoint(ref.path, models_dir, base=ref.name == "base"))
 
     def detect_language(self, audio: np.ndarray) -> dict[str, float]:
         whisper = self._whisper

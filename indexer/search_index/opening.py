@@ -28,6 +28,8 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
+from ..errors import SpeechSearchError
+from ..language import DEFAULT_LANGUAGES
 from ..store import write_json_atomic
 from .schema import INDEX_NAME, PAIRS_INCOMPLETE, make_schema
 
@@ -37,7 +39,7 @@ FORMAT_VERSION = 3
 FORMAT_FILE = "format.json"
 
 
-class IndexFormatError(Exception):
+class IndexFormatError(SpeechSearchError):
     """The index was made in a format this version does not read."""
 
     def __init__(self, index_dir: Path, found: int | None, unreadable: str = ""):
@@ -137,7 +139,7 @@ def open_for_reading(index_dir: Path):
                     for_writing=False)
 
 
-def open_index(index_dir: Path, languages: Sequence[str] = ("fr", "en")):
+def open_index(index_dir: Path, languages: Sequence[str] = DEFAULT_LANGUAGES):
     """Open the index for writing: create it, or add stem fields for new archive languages.
 
     IndexFormatError for an index of another format (see the module docstring)."""

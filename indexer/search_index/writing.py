@@ -17,6 +17,7 @@ from whoosh.support.charset import accent_map
 from whoosh.writing import CLEAR
 
 from ..gazetteer import Gazetteer
+from ..language import DEFAULT_LANGUAGES
 from ..records import Transcript
 from .opening import open_for_reading, open_index, open_whatever_format, write_format
 from .schema import (
@@ -127,13 +128,14 @@ def _documents(transcript: Transcript, gazetteer: Gazetteer, schema: Schema,
 
 
 def add_to_index(index_dir: Path, transcript: Transcript, gazetteer: Gazetteer,
-                 languages: Sequence[str] = ("fr", "en")) -> int:
+                 languages: Sequence[str] = DEFAULT_LANGUAGES) -> int:
     """(Re)index one video in a single commit; a crash before it leaves the index as it was."""
     return add_many(index_dir, [transcript], gazetteer, languages)
 
 
 def add_many(index_dir: Path, transcripts: Iterable[Transcript], gazetteer: Gazetteer,
-             languages: Sequence[str] = ("fr", "en"), parallel: bool | None = None) -> int:
+             languages: Sequence[str] = DEFAULT_LANGUAGES, parallel: bool | None = None,
+             timeout: float = 60.0) -> int:
     """(Re)index many videos in a single commit, all or nothing; returns the segment count.
 
     One writer for the whole batch: a commit costs a segment merge, which per video made bulk
@@ -145,14 +147,14 @@ def add_many(index_dir: Path, transcripts: Iterable[Transcript], gazetteer: Gaze
         parallel = (isinstance(transcripts, Sequence) and
                     sum(len(t.segments) for t in transcripts) >= PARALLEL_MIN_SEGMENTS)
     options = {"procs": 2, "multisegment": True} if parallel else {}
-    writer = ix.writer(timeout=60.0, limitmb=256, codec=bulk_codec(), **options)
+    writer = ix.writer(timeout=timeout, limitmb=256, codec=bulk_codec(), **options)
     count = _write(writer, ix.schema, transcripts, gazetteer, replace=bool(ix.doc_count_all()))
     writer.commit()
     return count
 
 
 def replace_all(index_dir: Path, transcripts: Iterable[Transcript], gazetteer: Gazetteer,
-                languages: Sequence[str] = ("fr", "en")) -> int:
+                languages: Sequence[str] = DEFAULT_LANGUAGES, timeout: float = 60.0) -> int:
     """Make the index anew, in the current format, of `transcripts` alone: one commit that
     drops every existing index segment (Whoosh's CLEAR merge), so that a searcher sees the old
     index or the new one, never a mix. The index may be of any format (it is what rebuilds an
@@ -160,8 +162,9 @@ def replace_all(index_dir: Path, transcripts: Iterable[Transcript], gazetteer: G
     segment count."""
     ix = open_whatever_format(index_dir)
     if ix is None:
-        return add_many(index_dir, transcripts, gazetteer, languages, parallel=False)
-    writer = ix.writer(timeout=60.0, limitmb=256, codec=bulk_codec())
+        return add_many(index_dir, transcripts, gazetteer, languages, parallel=False,
+                        timeout=timeout)
+    writer = ix.writer(timeout=timeout, limitmb=256, codec=bulk_codec())
     wanted = make_schema(languages)
     for name in ix.schema.names():  # the old documents go: their fields may go too
         writer.remove_field(name)
@@ -195,9 +198,9 @@ def _write(writer, schema: Schema, transcripts: Iterable[Transcript], gazetteer:
     return count
 
 
-def remove_from_index(index_dir: Path, video_id: str) -> int:
+def remove_from_index(index_dir: Path, video_id: str, timeout: float = 60.0) -> int:
     ix = open_index(index_dir)
-    with ix.writer(timeout=60.0) as writer:
+    with ix.writer(timeout=timeout) as writer:
         return writer.delete_by_term("video_id", video_id)
 
 

@@ -1,19 +1,21 @@
-"""Alembic's entry point, run by Flask-Migrate inside the app: the app's engine and models."""
+"""Alembic's entry point: the database named by the config's sqlalchemy.url, and the models.
+
+The same for the site's start-up, the job queue's workers (database.upgrade_url, no Flask)
+and `speechsearch db ...` (Flask-Migrate, which sets the URL in database.py).
+"""
 
 import logging
 
 from alembic import context
-from flask import current_app
+from sqlalchemy import create_engine
 
-from search_app.models import UTCDateTime
-from search_app.schema import migration_lock
+from indexer.jobs.table import UTCDateTime
+from search_app.database import MIGRATION_OPTIONS, migration_lock
+from search_app.models import db  # every table: the site's and the job queue's
 
 logger = logging.getLogger("alembic.env")
 config = context.config
-migrate_ext = current_app.extensions["migrate"]
-engine = migrate_ext.db.engine
-config.set_main_option("sqlalchemy.url",
-                       engine.url.render_as_string(hide_password=False).replace("%", "%%"))
+URL = config.get_main_option("sqlalchemy.url")
 
 
 def skip_empty_revisions(context, revision, directives):
@@ -33,21 +35,22 @@ def render_item(type_, obj, autogen_context):
 
 def run_migrations_offline():
     """`--sql`: print the SQL instead of running it."""
-    context.configure(url=config.get_main_option("sqlalchemy.url"),
-                      target_metadata=migrate_ext.db.metadata, literal_binds=True)
+    context.configure(url=URL, target_metadata=db.metadata, literal_binds=True)
     with context.begin_transaction():
         context.run_migrations()
 
 
 def run_migrations_online():
-    options = dict(migrate_ext.configure_args)
-    options.setdefault("process_revision_directives", skip_empty_revisions)
-    options.setdefault("render_item", render_item)
-    with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=migrate_ext.db.metadata,
-                          **options)
-        with context.begin_transaction(), migration_lock(connection):
-            context.run_migrations()
+    engine = create_engine(URL)
+    try:
+        with engine.connect() as connection:
+            context.configure(connection=connection, target_metadata=db.metadata,
+                              process_revision_directives=skip_empty_revisions,
+                              render_item=render_item, **MIGRATION_OPTIONS)
+            with context.begin_transaction(), migration_lock(connection):
+                context.run_migrations()
+    finally:
+        engine.dispose()
 
 
 if context.is_offline_mode():

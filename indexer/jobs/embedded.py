@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 import threading
 
-from flask import Flask
-
+from ..index_writer import IndexWriter
+from .queue import JobQueue
 from .runner import make_indexer, next_queued, reap, run_job, threads_per_job
 
 logger = logging.getLogger(__name__)
@@ -20,8 +20,8 @@ POLL_SECONDS = 2.0  # how often idle threads look for jobs queued by other proce
 
 
 class EmbeddedRunner:
-    def __init__(self, app: Flask, workers: int = 1, threads: int | None = None):
-        self.app = app
+    def __init__(self, queue: JobQueue, workers: int = 1, threads: int | None = None):
+        self.queue = queue
         self.workers = max(1, workers)
         self.threads = threads_per_job(self.workers, threads)
         self._wake = threading.Event()
@@ -35,7 +35,7 @@ class EmbeddedRunner:
                                       name=f"job-worker-{number}")
             thread.start()
             self._threads.append(thread)
-        self.app.extensions["job_runner"] = self
+        self.queue.runner = self
         logger.info("embedded job queue: %d worker thread(s)", self.workers)
         return self
 
@@ -51,17 +51,17 @@ class EmbeddedRunner:
             thread.join(timeout)
 
     def _loop(self, number: int, cpu_threads: int) -> None:
-        with self.app.app_context():
-            indexer = make_indexer(self.app, cpu_threads)
-            while not self._stop.is_set():
-                try:
-                    if number == 0:
-                        reap(indexer)
-                    job_id = next_queued()
-                    if job_id is not None:
-                        run_job(job_id, indexer)
-                        continue
-                except Exception:  # a broken database or disk must not kill the pool for good
-                    logger.exception("job worker %d: error, trying again shortly", number)
-                self._wake.wait(POLL_SECONDS)
-                self._wake.clear()
+        indexer = make_indexer(self.queue, cpu_threads)
+        writer = IndexWriter(self.queue.settings, indexer.gazetteer)
+        while not self._stop.is_set():
+            try:
+                if number == 0:
+                    reap(self.queue, writer)
+                job_id = next_queued(self.queue)
+                if job_id is not None:
+                    run_job(self.queue, job_id, indexer)
+                    continue
+            except Exception:  # a broken database or disk must not kill the pool for good
+                logger.exception("job worker %d: error, trying again shortly", number)
+            self._wake.wait(POLL_SECONDS)
+            self._wake.clear()

@@ -12,8 +12,8 @@ import logging
 
 from celery import Celery
 from celery.signals import worker_process_init
-from flask import Flask
 
+from ..config import Settings
 from .runner import make_indexer, run_job, threads_per_job
 
 logger = logging.getLogger(__name__)
@@ -24,15 +24,9 @@ QUEUE = "speechsearch"
 _process: dict = {}  # this worker process's Indexer (the model loads once) and its threads
 
 
-def celery_for(app: Flask) -> Celery:
-    """This app's Celery client (one per app; built on first use)."""
-    if "celery" not in app.extensions:
-        app.extensions["celery"] = make_celery(app)
-    return app.extensions["celery"]
-
-
-def make_celery(app: Flask) -> Celery:
-    celery = Celery("speechsearch", broker=app.config["BROKER_URL"], set_as_current=False)
+def make_celery(settings: Settings, queue=None) -> Celery:
+    """A Celery app on the settings' broker; `queue` (a JobQueue) runs the tasks, in a worker."""
+    celery = Celery("speechsearch", broker=settings.broker_url, set_as_current=False)
     celery.conf.update(
         task_acks_late=True,  # acknowledged when the job is over, not when it starts
         task_reject_on_worker_lost=True,  # a killed worker's task goes back to the queue
@@ -40,28 +34,25 @@ def make_celery(app: Flask) -> Celery:
         task_default_queue=QUEUE,
         task_ignore_result=True,  # results are in the job table
         broker_connection_retry_on_startup=True,
-        broker_transport_options={
-            "visibility_timeout": int(app.config["JOB_VISIBILITY_TIMEOUT"])},
+        broker_transport_options={"visibility_timeout": settings.job_visibility_timeout},
         worker_hijack_root_logger=False,
     )
 
     @celery.task(name=TASK_NAME)
     def index_job(job_id: int) -> str:
-        with app.app_context():
-            if "indexer" not in _process:
-                _process["indexer"] = make_indexer(app, _process.get("cpu_threads", 0))
-            return run_job(job_id, _process["indexer"])
+        if queue is None:
+            raise RuntimeError("this Celery app only sends tasks")
+        if "indexer" not in _process:
+            _process["indexer"] = make_indexer(queue, _process.get("cpu_threads", 0))
+        return run_job(queue, job_id, _process["indexer"])
 
     return celery
 
 
-def prepare_worker_processes(app: Flask, concurrency: int, threads: int | None = None) -> None:
+def prepare_worker_processes(queue, concurrency: int, threads: int | None = None) -> None:
     """Each forked worker process shares the cores, and opens its own database connections."""
     _process["cpu_threads"] = threads_per_job(concurrency, threads)
 
     @worker_process_init.connect(weak=False)
     def fresh_connections(**_) -> None:
-        with app.app_context():
-            from ..models import db
-
-            db.engine.dispose(close=False)  # the parent's pooled connections are not ours
+        queue.database.dispose(close=False)  # the parent's pooled connections are not ours

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from .errors import SpeechSearchError
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "base"
@@ -28,7 +30,7 @@ STANDARD_NAMES = {"tiny", "tiny.en", "base.en", "small", "small.en", "medium", "
                   "large-v1", "large-v2", "large-v3", "large", "distil-large-v3", "turbo"}
 
 
-class ModelError(RuntimeError):
+class ModelError(SpeechSearchError, RuntimeError):
     """The model cannot be provisioned or found; the message says what to do."""
 
 

@@ -1,16 +1,18 @@
-"""The site's database and its schema: Alembic migrations (Flask-Migrate) follow the models.
+"""The site's database and its schema: Alembic migrations follow the models.
 
 SQLite in the data dir by default, PostgreSQL (or any SQLAlchemy URL) through
 SPEECHSEARCH_DATABASE_URL. On start the app upgrades its database to the newest revision
 (DATABASE_AUTO_UPGRADE); with that off, an operator runs `speechsearch db upgrade` and the app
 refuses to start on an older schema rather than fail on its first query. Databases created by
 create_all before migrations existed are adopted by the first revision, rows and all.
+
+The migrations cover the job table too, so the indexer's job queue asks for them through the
+`speechsearch.database` entry point (`upgrade_url`): Alembic runs here without Flask.
 """
 
 from __future__ import annotations
 
 import fcntl
-import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,34 +24,30 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
 from flask_migrate import Migrate
-from sqlalchemy import Connection, event, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import Connection, text
+
+from indexer.jobs.database import database_url
 
 from .models import db
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 # Any fixed 64-bit number: the PostgreSQL advisory lock that serializes this app's migrations.
 LOCK_KEY = 7_362_580_113_495_001
+# What every revision is compared and rendered with (env.py); also `db migrate`'s.
+MIGRATION_OPTIONS = {"compare_type": True, "render_as_batch": True}
 
 # render_as_batch: SQLite cannot ALTER most things; batch mode rebuilds the table instead.
-migrate = Migrate(db=db, directory=str(MIGRATIONS), compare_type=True, render_as_batch=True)
-
-
-@event.listens_for(Engine, "connect")
-def sqlite_for_several_processes(connection, _record) -> None:
-    """The site's threads, its embedded job pool and `speechsearch worker` share one SQLite
-    file: write-ahead logging lets readers go on while a job writes its progress, and a writer
-    waits for its turn (30 s) instead of failing with "database is locked"."""
-    if isinstance(connection, sqlite3.Connection):
-        connection.execute("PRAGMA busy_timeout = 30000")
-        connection.execute("PRAGMA journal_mode = WAL")
+migrate = Migrate(db=db, directory=str(MIGRATIONS), **MIGRATION_OPTIONS)
 
 
 @migrate.configure
-def print_to_current_stdout(config: Config) -> Config:
-    """Alembic's commands print to the sys.stdout of when alembic was imported; follow any
-    redirection made since (click's test runner, contextlib.redirect_stdout)."""
+def configure_for_the_app(config: Config) -> Config:
+    """Flask-Migrate's commands (`speechsearch db ...`): the app's database, and Alembic's
+    output on the sys.stdout of now (click's test runner, contextlib.redirect_stdout), not of
+    when alembic was imported."""
     config.stdout = sys.stdout
+    config.set_main_option("sqlalchemy.url", _escaped(db.engine.url.render_as_string(
+        hide_password=False)))
     return config
 
 
@@ -57,16 +55,22 @@ class SchemaError(RuntimeError):
     """The database is not at the revision this version of the code needs."""
 
 
-def database_url(configured: str | None, data_dir: Path) -> str:
-    """The configured URL, else SQLite in the data dir. A bare postgresql:// (or Heroku-style
-    postgres://) means psycopg 3, the driver installed with the app, not SQLAlchemy's psycopg2."""
-    if not configured:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        return f"sqlite:///{(data_dir / 'speechsearch.db').resolve()}"
-    url = make_url(configured)
-    if url.drivername in ("postgres", "postgresql"):
-        url = url.set(drivername="postgresql+psycopg")
-    return url.render_as_string(hide_password=False)
+def _escaped(url: str) -> str:
+    return url.replace("%", "%%")  # Alembic's config is a ConfigParser: % interpolates
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", _escaped(url))
+    config.stdout = sys.stdout
+    return config
+
+
+def upgrade_url(url: str) -> None:
+    """Bring the database at `url` to the newest revision (no app needed: the job queue's
+    workers call this through the `speechsearch.database` entry point)."""
+    command.upgrade(alembic_config(url), "head")
 
 
 def init_app(app: Flask, data_dir: Path) -> None:
@@ -77,16 +81,11 @@ def init_app(app: Flask, data_dir: Path) -> None:
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     db.init_app(app)
     migrate.init_app(app)
-    with app.app_context():
-        if app.config["DATABASE_AUTO_UPGRADE"]:
-            command.upgrade(alembic_config(), "head")
-        elif app.config["DATABASE_AUTO_UPGRADE"] is not None:
+    if app.config["DATABASE_AUTO_UPGRADE"]:
+        upgrade_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    elif app.config["DATABASE_AUTO_UPGRADE"] is not None:
+        with app.app_context():
             check_current()
-
-
-def alembic_config() -> Config:
-    """The Alembic config of the current app (call inside an app context)."""
-    return migrate.get_config()
 
 
 def current_revisions() -> set[str]:
@@ -107,6 +106,7 @@ def check_current() -> None:
             f"the database {where} is at revision {', '.join(sorted(current)) or '(none)'}, "
             f"this version needs {', '.join(sorted(heads))}: run `speechsearch db upgrade` "
             "(or set SPEECHSEARCH_DATABASE_AUTO_UPGRADE=true)")
+
 
 
 @contextmanager

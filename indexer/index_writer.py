@@ -1,0 +1,101 @@
+"""Every write to the index goes through here, one writer at a time across processes.
+
+Whoosh allows one writer per index; its own lock fails after a timeout. Here writers take
+turns on a lock file in the data dir (`flock`: POSIX locks, which NFSv4 also honours), and wait
+for their turn instead: foreground `speechsearch index`, the jobs' group commits, the site's
+metadata edits and removals all call `IndexWriter`, so none of them relies on Whoosh's timeout.
+A caller that must read and write under one turn (a removal checks the jobs first) holds
+`writer_turn` around its calls; the lock is re-entrant within a thread.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from whoosh.index import LockError
+
+from .config import Settings
+from .errors import SpeechSearchError
+from .gazetteer import Gazetteer
+from .records import Transcript
+from .search_index import writing
+
+LOCK_NAME = ".index-writer.lock"
+_held = threading.local()  # lock paths this thread holds, with their depth
+
+
+class IndexLockedError(SpeechSearchError):
+    """Another program holds Whoosh's own write lock for too long."""
+
+
+@contextmanager
+def writer_turn(data_dir: Path) -> Iterator[None]:
+    """This thread's turn to write the index of `data_dir` (waits for it)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = str((data_dir / LOCK_NAME).resolve())
+    depth = getattr(_held, "depth", None)
+    if depth is None:
+        depth = _held.depth = {}
+    if depth.get(path):  # already ours, further up this thread's stack
+        depth[path] += 1
+        try:
+            yield
+        finally:
+            depth[path] -= 1
+        return
+    with open(path, "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        depth[path] = 1
+        try:
+            yield
+        finally:
+            depth[path] = 0
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class IndexWriter:
+    """Adds and removes videos in the index of one data dir (`index_dir`: another folder,
+    such as a rebuild's, written in the same data dir's turn)."""
+
+    def __init__(self, settings: Settings, gazetteer: Gazetteer, index_dir: Path | None = None):
+        self.settings = settings
+        self.gazetteer = gazetteer
+        self.index_dir = index_dir or settings.index_dir
+
+    def turn(self):
+        return writer_turn(self.settings.data_dir)
+
+    def add(self, transcripts: Iterable[Transcript], parallel: bool | None = None) -> None:
+        """Index (or re-index: a video's old documents are replaced) in one commit."""
+        with self.turn(), _whoosh_lock_as_error(self.index_dir):
+            writing.add_many(self.index_dir, list(transcripts), self.gazetteer,
+                             self.settings.languages, parallel=parallel,
+                             timeout=self.settings.index_lock_seconds)
+
+    def replace_all(self, transcripts: Iterable[Transcript]) -> int:
+        """Make the index anew of `transcripts` alone, in one commit (reindex.py)."""
+        with self.turn(), _whoosh_lock_as_error(self.index_dir):
+            return writing.replace_all(self.index_dir, transcripts, self.gazetteer,
+                                       self.settings.languages,
+                                       timeout=self.settings.index_lock_seconds)
+
+    def remove(self, video_id: str) -> int:
+        """Delete a video's documents; returns how many there were."""
+        with self.turn(), _whoosh_lock_as_error(self.index_dir):
+            return writing.remove_from_index(self.index_dir, video_id,
+                                             timeout=self.settings.index_lock_seconds)
+
+
+@contextmanager
+def _whoosh_lock_as_error(index_dir: Path) -> Iterator[None]:
+    try:
+        yield
+    except LockError as exc:
+        raise IndexLockedError(
+            f"the index in {index_dir} is locked by another program (Whoosh's *_WRITELOCK "
+            "file there); wait for it to finish, or remove that file if no SpeechSearch "
+            "process is running") from exc
