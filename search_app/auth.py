@@ -35,7 +35,8 @@ bp = Blueprint("auth", __name__)
 # endpoint -> config key of its rate limit (applied per app in create_app)
 LIMITS = {"auth.login": "LIMIT_LOGIN", "auth.verify": "LIMIT_CODE",
           "auth.reset_code": "LIMIT_CODE", "auth.register": "LIMIT_SEND",
-          "auth.resend": "LIMIT_SEND", "auth.reset": "LIMIT_SEND"}
+          "auth.resend": "LIMIT_SEND", "auth.reset": "LIMIT_SEND",
+          "auth.reset_resend": "LIMIT_SEND"}
 _DUMMY_HASH = hash_secret("not a real password, only spends the same time")
 
 
@@ -156,7 +157,7 @@ def login():
         if user and valid:
             if not user.verified:
                 session["pending_email"] = user.email
-                send_verification_code(user.email, issue_code(user, "verify"), user.locale)
+                queue_mail(mail_code, "verify", user.email)
                 return redirect(url_for("auth.verify"))
             login_user(user, remember=form.remember.data)
             return redirect(target)
@@ -183,7 +184,7 @@ def reset():
         email = form.email.data.strip().lower()
         queue_mail(mail_code, "reset", email)  # the same for every address, as for a new code
         session["reset_email"] = email
-        session.pop("reset_user", None)
+        session.pop("reset_grant", None)  # a new reset: any grant of an earlier one goes
         return redirect(url_for("auth.reset_code"))
     return render_template("auth/reset.html", form=form)
 

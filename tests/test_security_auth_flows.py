@@ -246,6 +246,30 @@ def test_the_answer_does_not_wait_for_the_mail(tmp_path, database_url, route) ->
         assert [m["To"] for m in held.messages] == [address]
 
 
+def test_logging_in_to_an_unverified_account_does_not_wait_for_the_mail(
+        tmp_path, database_url) -> None:
+    with smtp_capture(HeldInbox()) as (held, port):
+        app = create_app(app_config(tmp_path, database_url, port))
+        add_user(app, "pending@example.org", verified=False)
+        response = login(FlaskClient(app), "pending@example.org")
+        assert response.status_code == 302 and response.location.endswith("/verify")
+        assert held.messages == []
+        held.release.set()
+        app.extensions["mail_outbox"].join()
+        assert [m["To"] for m in held.messages] == ["pending@example.org"]
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_every_route_that_mails_is_rate_limited(make_app, route) -> None:
+    """Each of them sends a mail to an address the asker chooses: a mail bomb without a limit."""
+    app = make_app(LIMIT_SEND="2 per minute")
+    add_user(app, "desk@example.org", verified=route != "verify/resend")
+    client = app.test_client()
+    for _ in range(2):
+        assert ROUTES[route](client, "desk@example.org").status_code == 302
+    assert ROUTES[route](client, "desk@example.org").status_code == 429
+
+
 @pytest.mark.parametrize("route", ["register", "reset"])
 def test_a_mail_that_cannot_be_sent_is_logged(make_app, caplog, route) -> None:
     app = make_app(MAIL_PORT=free_port())  # nothing listens there
