@@ -1,10 +1,11 @@
 """What one Whoosh commit costs: the single index writer's capacity, for the workers section.
 
 Every worker's transcripts reach the index through `commit_pending`, one process at a time
-(indexer/jobs/runner.py), which calls `add_many(..., parallel=False)` through the index writer. The cost of that call
-is measured here in-process on real transcripts, two ways: one commit per job (no grouping,
-the worst case) and all of them in one commit (group commit), into an index that already holds
-a synthetic archive (a commit merges Whoosh segments, so an empty index would flatter it).
+(indexer/jobs/runner.py), which calls `add_many(..., parallel=False)` through the index
+writer. The cost of that call is measured here in-process on real transcripts, two ways: one
+commit per job (no grouping, the worst case) and all of them in one commit (group commit), into
+an index that already holds a synthetic archive (a commit merges Whoosh segments, so an empty
+index would flatter it).
 """
 
 from __future__ import annotations
