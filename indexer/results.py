@@ -66,14 +66,19 @@ class SearchResults:
 _FIELD_PREFIX = re.compile(r'(?:^|[\s(])([A-Za-z_]+):(?!//)')
 
 
-def check_query(text: str) -> str:
-    """Reject what Whoosh would silently misread; return the stripped query."""
-    text = text.strip()
-    if not text:
-        raise QuerySyntaxError("The query is empty: type a word, or \"an exact phrase\".")
+def check_length(text: str) -> None:
+    """The query as sent, spaces included, is at most MAX_QUERY_LENGTH characters."""
     if len(text) > MAX_QUERY_LENGTH:
         raise QuerySyntaxError(f"The query is too long ({len(text)} characters; "
                                f"at most {MAX_QUERY_LENGTH}).")
+
+
+def check_query(text: str) -> str:
+    """Reject what Whoosh would silently misread; return the stripped query."""
+    check_length(text)
+    text = text.strip()
+    if not text:
+        raise QuerySyntaxError("The query is empty: type a word, or \"an exact phrase\".")
     if text.count('"') % 2:
         raise QuerySyntaxError('Unbalanced quote: close the "exact phrase" with a second ".')
     # Each phrase as one placeholder word: its content is no syntax, but it is a word for

@@ -9,10 +9,15 @@ from dataclasses import dataclass
 from flask import current_app, request
 from flask_babel import gettext as _
 
+from indexer.results import QuerySyntaxError, check_length
+
 from .errors import abort_with
 
-_LANG = re.compile(r"^[a-z]{2,3}$")
-_YEAR = re.compile(r"^\d{4}$")
+# ASCII only, as openapi.json says: str.lower() and \d would let in the Kelvin sign ("K"
+# lower-cases to "k") and other scripts' digits, and int() signs and underscores.
+_LANG = re.compile(r"^[A-Za-z]{2,3}$")
+_YEAR = re.compile(r"^[0-9]{4}$")
+_WHOLE = re.compile(r"^[0-9]{1,9}$")
 
 
 @dataclass(frozen=True)
@@ -34,10 +39,9 @@ def int_arg(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name)
     if raw in (None, ""):
         return default
-    try:
-        value = int(raw)
-    except ValueError:
+    if not _WHOLE.match(raw):
         abort_with(400, _("%(name)s must be a whole number.", name=name))
+    value = int(raw)
     if not low <= value <= high:
         abort_with(400, _("%(name)s must be between %(low)d and %(high)d.", name=name,
                           low=low, high=high))
@@ -46,15 +50,20 @@ def int_arg(name: str, default: int, low: int, high: int) -> int:
 
 def search_params() -> SearchParams:
     config = current_app.config
-    lang = (request.args.get("lang") or "").strip().lower() or None
+    lang = (request.args.get("lang") or "").strip() or None
     if lang and not _LANG.match(lang):
         abort_with(400, _("Unknown language code %(code)s.", code=lang[:20]))
+    query = request.args.get("q") or ""
+    try:
+        check_length(query)
+    except QuerySyntaxError as exc:
+        abort_with(400, str(exc))
     year = (request.args.get("year") or "").strip() or None
     if year and not _YEAR.match(year):
         abort_with(400, _("year must look like 2009."))
     return SearchParams(
-        q=(request.args.get("q") or "").strip(),
-        lang=lang,
+        q=query.strip(),
+        lang=lang.lower() if lang else None,
         entity=(request.args.get("entity") or "").strip()[:200] or None,
         speaker=(request.args.get("speaker") or "").strip()[:200] or None,
         year=year,

@@ -155,6 +155,19 @@ def test_openapi_q_is_required_and_not_empty(client) -> None:
 FAILED_ID, RUNNING_ID, ORPHAN_ID = "1111111111111111", "2222222222222222", "3333333333333333"
 
 
+@pytest.mark.parametrize("args", [
+    {"page": "+1"}, {"page": " 1"}, {"per_page": "1_0"}, {"page": "\u0661"},  # Arabic-Indic 1
+    {"year": "\uff12\uff10\uff10\uff19"},  # fullwidth 2009
+    {"lang": "\u212aO"},  # KELVIN SIGN: lower() makes it "ko"
+    {"q": " " * 10 + "nato" * 250},  # over 1000 characters as sent, 1000 once stripped
+])
+def test_parameters_are_read_as_the_description_says(client, args: dict) -> None:
+    """The server accepted what openapi.json refuses (non-ASCII digits, signs, underscores,
+    letters that lower-case into ASCII, a q longer than its maxLength before stripping)."""
+    response = client.get("/api/search", query_string={"q": "nato", **args})
+    assert response.status_code == 400, args
+
+
 @pytest.fixture
 def jobs_site(tmp_path: Path, models_dir: Path, gazetteer, database_url: str):
     """An archive with two failed uploads (media kept, no transcript), one running job and
