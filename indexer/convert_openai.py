@@ -163,7 +163,7 @@ def convert_ct2_to_openai(ct2_dir: Path, output: Path) -> Path:
 
     The checkpoint is written to a temporary file next to ``output`` and renamed when complete.
     """
-    import torch
+    import torch  # only the openai engine needs torch (1 GB): never imported for the others
 
     variables, _aliases = read_ct2_variables(ct2_dir / "model.bin")
     if any(name.endswith("weight_scale") for name in variables):

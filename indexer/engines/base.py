@@ -54,6 +54,8 @@ def load_engine(name: str, model: str, models_dir: Path,
     """Load engine `name` with `model` ('base', a local folder, or a standard name)."""
     options = options or EngineOptions()
     ref = resolve_model(model, models_dir)
+    # Each engine's module loads its heavy library (CTranslate2, or torch and openai-whisper)
+    # only when that engine is chosen: the CLI and the site start without them.
     if name == "faster-whisper":
         from .faster import FasterWhisperEngine
 

@@ -45,7 +45,7 @@ class FasterWhisperEngine:
     name = "faster-whisper"
 
     def __init__(self, ref: ModelRef, options: EngineOptions):
-        from faster_whisper import WhisperModel
+        from faster_whisper import WhisperModel  # CTranslate2 and onnxruntime: loaded on use
 
         self.model_name = ref.name
         self.options = options
