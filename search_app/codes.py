@@ -16,7 +16,7 @@ from datetime import timedelta
 from enum import Enum
 
 from flask import current_app
-from sqlalchemy import func, update
+from sqlalchemy import delete, func, update
 
 from .clock import now
 from .models import OneTimeCode, User, as_utc, db
@@ -25,6 +25,7 @@ from .passwords import check_secret, hash_secret
 CODE_LIFETIME = timedelta(minutes=30)
 MAX_ATTEMPTS = 5
 GUESS_WINDOW = timedelta(hours=1)  # CODE_GUESSES_PER_HOUR counts the wrong codes of this long
+COUNTED_FOR = GUESS_WINDOW + CODE_LIFETIME  # how long a code's tries may still count
 # After the right reset code: the new password may be set once, within this time.
 RESET_GRANT = "reset-grant"
 GRANT_LIFETIME = timedelta(minutes=15)
@@ -48,6 +49,11 @@ def _issue(user: User, purpose: str, secret: str, lifetime: timedelta) -> OneTim
     moment = now()
     for old in _live(user, purpose):
         old.used_at = moment
+    # Rows older than any guess count (recent_tries) serve no one: without this, every resend
+    # would grow the table for ever.
+    db.session.execute(delete(OneTimeCode).where(
+        OneTimeCode.user_id == user.id, OneTimeCode.created_at < moment - COUNTED_FOR)
+        .execution_options(synchronize_session="fetch"))
     row = OneTimeCode(purpose=purpose, code_hash=hash_secret(secret), created_at=moment,
                       expires_at=moment + lifetime)
     user.codes.append(row)
@@ -70,7 +76,7 @@ def recent_tries(user: User, purpose: str) -> int:
     """The tries on the account's codes of the last hour, from any address. A code can only be
     tried while it lives, so every try of the last hour is on a code made at most
     GUESS_WINDOW + CODE_LIFETIME ago: summing those codes' tries never counts too few."""
-    since = now() - GUESS_WINDOW - CODE_LIFETIME
+    since = now() - COUNTED_FOR
     query = db.select(func.coalesce(func.sum(OneTimeCode.attempts), 0)).where(
         OneTimeCode.user_id == user.id, OneTimeCode.purpose == purpose,
         OneTimeCode.created_at >= since)

@@ -226,3 +226,17 @@ def test_guesses_sent_together_share_no_try(app, inbox) -> None:
     assert sum("not right" in answer for answer in answers) <= MAX_ATTEMPTS - 1
     with app.app_context():
         assert db.session.execute(db.select(OneTimeCode.attempts)).scalar_one() == MAX_ATTEMPTS
+
+
+def test_codes_no_longer_counted_are_deleted(app, inbox, clock) -> None:
+    """Each resend adds a row: rows past the counting window go when a new code is issued,
+    else an attacker's resends grow the table for ever."""
+    client = app.test_client()
+    register(client, ADDRESS)
+    for _ in range(5):
+        client.post("/verify/resend")
+    clock.moment += timedelta(hours=2)  # every earlier code is past the guess window now
+    client.post("/verify/resend")
+    with app.app_context():
+        rows = db.session.execute(db.select(OneTimeCode)).scalars().all()
+        assert [row.created_at for row in rows] == [clock.moment]
