@@ -21,6 +21,7 @@ by about 0.5 s (bench/forced_alignment.py).
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import string
@@ -83,6 +84,7 @@ def force_align(alignment: Alignment, audio: np.ndarray, model,
                        for span in alignment.omitted_spans])
 
 
+@functools.lru_cache(maxsize=4)  # per model's tokenizer: its 2 MB of JSON is read once
 def with_first_merge(hf_tokenizer: tokenizers.Tokenizer) -> tokenizers.Tokenizer:
     """The tokenizer, with GPT-2's first merge put back if its merges lack it."""
     spec = json.loads(hf_tokenizer.to_str())
