@@ -2,6 +2,12 @@
 
 decode -> MediaInfo + audio; transcribe -> list[Segment]; language and entities fill in
 Segment fields; store writes a Transcript as JSON; the index reads Transcripts.
+
+Transcript JSON schema versions (`schema` in the file; docs/transcript-format.md):
+- 1: the machine transcript alone (`segments`).
+- 2: adds `official`, the official text's layer when one is attached (else null), and each
+  segment's `source` ("asr" or "official"). A version 1 file loads as version 2 without an
+  official text: every segment "asr".
 """
 
 from __future__ import annotations
@@ -9,7 +15,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+SOURCES = ("official", "asr")  # where a passage's words come from
 
 
 @dataclass
@@ -47,6 +54,8 @@ class Segment:
     avg_logprob: float = 0.0
     no_speech_prob: float = 0.0
     entities: list[Entity] = field(default_factory=list)
+    # "asr": Whisper's words; "official": the official text's words, with their aligned times
+    source: str = "asr"
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Segment:
@@ -84,6 +93,67 @@ class Metadata:
 
 
 @dataclass
+class OfficialWord:
+    """A word of the official text with its time in the recording."""
+
+    word: str  # as written, punctuation attached
+    start: float
+    end: float
+    confidence: float  # 0..1: how surely the audio says this word here (forced alignment)
+    status: str  # "matched", "substituted" (heard otherwise) or "interpolated" (not heard)
+    paragraph: int  # index into OfficialLayer.paragraphs
+    heard: str = ""  # what Whisper heard in its place
+
+
+@dataclass
+class Departure:
+    """Where the delivered speech departed from the official text (check against delivery)."""
+
+    kind: str  # "omitted" (in the text, not said), "added" (said, not in the text), "changed"
+    start: float
+    end: float
+    official: str  # the official words ("" for added)
+    said: str  # the words heard ("" for omitted)
+
+    def __post_init__(self) -> None:  # numpy floats from the aligner become JSON's own
+        self.start, self.end = round(float(self.start), 3), round(float(self.end), 3)
+
+    def to_dict(self) -> dict[str, Any]:
+        """{"kind", "start", "end", "official", "said"}: the CLI's and the API's shape."""
+        return asdict(self)
+
+
+@dataclass
+class OfficialLayer:
+    """The official text attached to a video, aligned word by word to its audio.
+
+    `segments` are what is read, searched and exported: the official words in passages, and
+    the machine transcript's own where the text does not cover the audio (questions, ad-libs),
+    in time order. The machine transcript (`Transcript.segments`) is kept as it was.
+    """
+
+    source: str  # the file name it was read from
+    format: str  # "text", "html", "srt", "vtt" or "pdf"
+    attached: str  # ISO time
+    language: str
+    coverage: float  # share of the official words the machine transcript heard the same
+    paragraphs: list[str]
+    words: list[OfficialWord]
+    departures: list[Departure]
+    segments: list[Segment]
+    title: str = ""
+    sha256: str = ""  # of the text's paragraphs: the same text attached again is recognised
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> OfficialLayer:
+        data = dict(data)
+        data["words"] = [OfficialWord(**w) for w in data["words"]]
+        data["departures"] = [Departure(**d) for d in data["departures"]]
+        data["segments"] = [Segment.from_dict(s) for s in data["segments"]]
+        return cls(**data)
+
+
+@dataclass
 class Transcript:
     video_id: str
     media: MediaInfo
@@ -95,10 +165,16 @@ class Transcript:
     segments: list[Segment]
     created: str
     schema: int = SCHEMA_VERSION
+    official: OfficialLayer | None = None
 
     @property
     def duration(self) -> float:
         return self.media.duration
+
+    def reading(self) -> list[Segment]:
+        """The passages to show, search and export: the official layer's where a text is
+        attached, else the machine transcript's."""
+        return self.official.segments if self.official else self.segments
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -112,4 +188,7 @@ class Transcript:
         data["media"] = MediaInfo(**data["media"])
         data["metadata"] = Metadata(**data["metadata"])
         data["segments"] = [Segment.from_dict(s) for s in data["segments"]]
+        official = data.get("official")
+        data["official"] = OfficialLayer.from_dict(official) if official else None
+        data["schema"] = SCHEMA_VERSION  # older versions read as the current one (docstring)
         return cls(**data)
