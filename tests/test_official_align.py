@@ -13,7 +13,7 @@ import pytest
 from conftest import FIXTURES
 
 from indexer.errors import UsageError
-from indexer.official.align import Alignment, AlignmentError, align
+from indexer.official.align import Alignment, AlignmentError, align, is_addition
 from indexer.official.normalise import tokens
 from indexer.official.pairing import MAX_REALIGN_CELLS, pair_tokens
 from indexer.pipeline import Indexer
@@ -202,3 +202,11 @@ def test_an_hour_long_text_aligns(readalong) -> None:
     assert len(alignment.words) == len(long_words) >= 9000
     assert alignment.coverage >= 0.7
     assert_well_timed(alignment, long_transcript)
+
+
+def test_short_unsure_heard_runs_are_garbling_not_additions() -> None:
+    garbled = [Word(0.0, 0.2, " munt", 0.14), Word(0.2, 0.4, " et", 0.71),
+               Word(0.4, 0.5, " l", 0.19)]
+    assert not is_addition(garbled)
+    assert is_addition([Word(w.start, w.end, w.word, 0.8) for w in garbled])
+    assert is_addition(garbled * 2)  # a sentence is said, however unsurely it was heard

@@ -45,6 +45,11 @@ logger = logging.getLogger(__name__)
 ANCHOR_RUN = 3
 MIN_ANCHORED = 0.3
 MIN_SPAN_WORDS = 3  # shorter runs without a counterpart are mishearings, not omissions
+# A short run of heard words nobody wrote, heard unsurely, is Whisper's garbling of written
+# words said there ("munt et l" for "XXIe", spoken "vingt-et-unième", on the demo: mean
+# probability 0.35), not an addition: real additions (ad-libs, questions) are sentences.
+SHORT_ADDED_WORDS = 6
+MIN_ADDED_PROBABILITY = 0.5
 LANGUAGE_SAMPLE_WORDS = 1000  # langdetect needs no more to name a language
 MIN_LANGUAGE_WORDS = TEXT_FULL_WEIGHT_WORDS  # the indexer trusts langdetect from this length
 LANGUAGE_CONFIDENCE = 0.9  # below this, let the matching decide (MIN_ANCHORED)
@@ -63,6 +68,10 @@ class AlignedWord:
     status: str  # "matched", "substituted" or "interpolated"
     paragraph: int | None = None
     heard: str = ""  # the Whisper words it is aligned to ("" when interpolated)
+    # Whisper's mean probability of those heard words (0 when interpolated): what the audio
+    # gave its own reading, against which the forced probability of the written word is judged
+    # (delivery.py).
+    heard_probability: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -128,7 +137,9 @@ def align(official: Sequence[str], transcript: Transcript,
             f"match runs of what is said in the recording (at least {min_anchored:.0%} needed).")
     paired_heard = {heard_owner[j] for j in partner if j is not None}
     omitted = runs([word.status == "interpolated" for word in words], min_span_words)
-    added = runs([index not in paired_heard for index in range(len(heard))], min_span_words)
+    added = [(first, stop) for first, stop in
+             runs([index not in paired_heard for index in range(len(heard))], min_span_words)
+             if is_addition([word for word, _ in heard[first:stop]])]
     said = runs([True] * len(words), 1, cut=omitted)
     return Alignment(
         words=words, coverage=coverage, anchored=anchored,
@@ -198,7 +209,8 @@ def time_word(index: int, official: Sequence[str], paragraphs: Sequence[int] | N
     return AlignedWord(
         official[index], heard[sources[0]][0].start, heard[sources[-1]][0].end,
         round(sum(scores) / len(pairs), 3), "matched" if exact else "substituted", paragraph,
-        "".join(heard[source][0].word for source in sources).strip())
+        "".join(heard[source][0].word for source in sources).strip(),
+        round(sum(heard[source][0].probability for source in sources) / len(sources), 3))
 
 
 def interpolate(words: list[AlignedWord], duration: float) -> list[AlignedWord]:
@@ -251,6 +263,13 @@ def runs(flags: Sequence[bool], min_length: int,
                 found.append((first, index))
             first = None
     return found
+
+
+def is_addition(words: Sequence[Word]) -> bool:
+    """Whether heard words with no written counterpart were really said beyond the text."""
+    if len(words) >= SHORT_ADDED_WORDS:
+        return True
+    return sum(word.probability for word in words) / len(words) >= MIN_ADDED_PROBABILITY
 
 
 def official_span(words: list[AlignedWord], first: int, stop: int) -> Span:
