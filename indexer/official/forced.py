@@ -12,11 +12,18 @@ the mean probability the decoder gave its tokens, which becomes its confidence: 
 audio does not say the written word.
 
 Every word in a window is re-timed, matched ones too, so that neighbouring words' times come
-from one alignment: Whisper's own word times come from the same alignment of its own tokens, and
-on the fixtures and the 34 s corpus read-along the matched words' forced starts are Whisper's
-(median difference 0.00 s, p90 0.04 s). The limit is the mechanism's: the DTW gives pauses to
-the neighbouring words, so on spontaneous speech word edges miss the human segment boundaries
-by about 0.5 s (bench/forced_alignment.py).
+from one alignment: Whisper's own word times come from the same alignment of its own tokens.
+
+Pauses: the DTW gives every frame to some token, so over the whole audio a pause went to a
+neighbouring word (a 1.5 s pause put between two words of a fixture: the word after it started
+at the pause's start), and on the spontaneous TCOF recording word edges missed the human
+segment boundaries by 0.5 s median. So the windows are cut from the audio with its pauses taken
+out (`boundaries.py`: Silero VAD narrowed by the frame level): the DTW has no pause to give, a
+word straddling a junction maps back to the side that holds most of it, and word edges near a
+speech edge land on it. Measured by bench/forced_alignment.py (notes/bench-alignment.md): the
+remaining errors on TCOF are words the DTW places a whole word off in continuous speech (an
+elongated "deeee" given to the next word), which no edge rule can see, and human boundaries
+that sit mid-pause or at the file's start, which no word edge can reach.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ from faster_whisper.tokenizer import Tokenizer
 
 from ..decode import SAMPLE_RATE
 from .align import AlignedWord, Alignment, official_span
+from .boundaries import Speech, snap, speech_regions, without_pauses
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +66,7 @@ class Window:
 
 
 def force_align(alignment: Alignment, audio: np.ndarray, model,
-                language: str | None = None) -> Alignment:
+                language: str | None = None, *, cut_pauses: bool = True) -> Alignment:
     """The alignment with every word re-timed from the audio (16 kHz mono float32).
 
     `model` is a faster-whisper WhisperModel (FasterWhisperEngine.model); `language` defaults to
@@ -68,14 +76,21 @@ def force_align(alignment: Alignment, audio: np.ndarray, model,
     tokenizer = Tokenizer(with_first_merge(model.hf_tokenizer), model.model.is_multilingual,
                           task="transcribe", language=language or alignment.language)
     word_tokens = [tokenizer.encode(" " + word.text) for word in alignment.words]
-    words = list(alignment.words)
-    for window in windows(alignment.words, word_tokens, duration):
-        timed = align_window(model, tokenizer, audio, window, word_tokens)
+    speech = speech_regions(audio) if cut_pauses else Speech([])
+    # No speech the VAD can hear (music?), or not asked: the DTW over the whole audio.
+    cut_audio, cut = without_pauses(audio, speech if speech.regions
+                                    else Speech([(0.0, duration)]))
+    words = [replace(word, start=cut.to_cut(word.start), end=cut.to_cut(word.end))
+             for word in alignment.words]
+    for window in windows(words, word_tokens, len(cut_audio) / SAMPLE_RATE):
+        timed = align_window(model, tokenizer, cut_audio, window, word_tokens)
         if not timed:  # nothing to align (tokenless words): stage 1's times stay
             continue
         words[window.first:window.stop] = [
             replace(word, start=start, end=end, confidence=round(probability, 3))
             for word, (start, end, probability) in zip(words[window.first:window.stop], timed)]
+    spans = snap([cut.to_original(word.start, word.end) for word in words], speech)
+    words = [replace(word, start=start, end=end) for word, (start, end) in zip(words, spans)]
     words = ordered(words, duration)
     return replace(
         alignment, words=words,
@@ -156,10 +171,13 @@ def align_window(model, tokenizer: Tokenizer, audio: np.ndarray, window: Window,
         if not taken:
             timed.append((window.start, window.start, 0.0))
             continue
-        probability = sum(p["probability"] * len(p["tokens"]) for p in taken) / count
         # A closing "." is aligned up to the next word or the window's end: as in Whisper's
-        # merge_punctuations, the word ends where its last spoken piece does.
+        # merge_punctuations, the word ends where its last spoken piece does. Its probability,
+        # near 1 after any word, would also lift a word the audio refuses ("April." where
+        # "March." is said) into the mishearings' range (delivery.py): only spoken pieces count.
         spoken = [p for p in taken if p["word"].strip() not in PUNCTUATION] or taken
+        probability = (sum(p["probability"] * len(p["tokens"]) for p in spoken)
+                       / sum(len(p["tokens"]) for p in spoken))
         timed.append((window.start + float(taken[0]["start"]),
                       window.start + float(spoken[-1]["end"]), float(probability)))
     return timed
