@@ -19,6 +19,7 @@ from tqdm import tqdm
 from .cli_common import data_dir_option, settings_from
 from .cli_group import SpeechSearchGroup
 from .decode import iter_media_files
+from .delivery_command import delivery
 from .engines import ENGINE_NAMES, EngineOptions
 from .export import FORMATS, clock, export
 from .gazetteer import Gazetteer
@@ -78,6 +79,10 @@ def _check_date(ctx, param, value: str | None) -> str | None:
               help="Beam search width: 1 is faster, 5 more accurate.")
 @click.option("--no-prompt", is_flag=True,
               help="Do not bias recognition toward the gazetteer's names.")
+@click.option("--official-text", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The published text of the speech (.txt, .html, .srt, .vtt or .pdf), aligned "
+                   "word by word to the audio; one media file only. Else a sidecar beside the "
+                   "media (talk.mp4 -> talk.txt...) is used.")
 @click.option("--queue", "queue", is_flag=True,
               help="Queue the files as jobs for `speechsearch worker` / `serve` instead of "
                    "indexing them here (default engine and settings).")
@@ -85,15 +90,19 @@ def _check_date(ctx, param, value: str | None) -> str | None:
 @click.pass_context
 def index(ctx: click.Context, paths: tuple[Path, ...], engine: str, model: str, language: str,
           title: str | None, date: str | None, speaker: str | None, event: str | None,
-          force: bool, beam_size: int, no_prompt: bool, queue: bool,
-          data_dir: Path | None) -> None:
+          force: bool, beam_size: int, no_prompt: bool, official_text: Path | None,
+          queue: bool, data_dir: Path | None) -> None:
     """Transcribe and index media files or folders (searched recursively).
 
     Each file is identified by its content: a file already indexed is skipped, even renamed.
     Metadata can also come from a sidecar JSON beside the media (talk.mp4 -> talk.json) with
-    the keys title, date, speaker, event.
+    the keys title, date, speaker, event. An official text (--official-text, or a sidecar
+    talk.txt/.html/.srt/.vtt/.pdf) is aligned to the audio and becomes what is searched and
+    shown; an indexed file gets a new text without being transcribed again.
 
         speechsearch index data/samples
+
+        speechsearch index statement.mp4 --official-text statement.pdf
 
         speechsearch index talk.mp4 --title "Press point" --date 2009-12-04 --speaker "J. Doe"
 
@@ -105,11 +114,19 @@ def index(ctx: click.Context, paths: tuple[Path, ...], engine: str, model: str, 
         language=None if language == "auto" else language.lower(),
         metadata=Metadata(title=title or "", date=date or "", speaker=speaker or "",
                           event=event or ""),
-        engine_options=EngineOptions(beam_size=beam_size),
+        engine_options=EngineOptions(beam_size=beam_size), official_text=official_text,
     )
     files = iter_media_files(list(paths))
     if not files:
         raise click.ClickException("No media files found in: " + ", ".join(map(str, paths)))
+    if official_text and len(files) > 1:
+        raise click.UsageError(f"--official-text is the text of one speech, but {len(files)} "
+                               "media files were given: index them one by one, or put each "
+                               "text beside its media (talk.mp4 -> talk.txt).")
+    if official_text and queue:
+        raise click.UsageError("--official-text cannot be used with --queue: put the text "
+                               "beside the media (talk.mp4 -> talk.txt), or attach it later "
+                               "with `speechsearch official`.")
     if queue:
         custom = [name for name, value in (("--engine", engine != "faster-whisper"),
                                            ("--model", model != "base"),
@@ -154,7 +171,9 @@ def _report(outcome: FileOutcome) -> None:
         click.echo(f"skipped {name} ({outcome.reason}, id {outcome.video_id})")
     else:
         speed = outcome.duration / outcome.seconds if outcome.seconds else 0
-        how = outcome.reason or f"{clock(outcome.duration)} of audio, {speed:.1f}x real time"
+        timing = f"{clock(outcome.duration)} of audio, {speed:.1f}x real time"
+        how = (f"{timing}; {outcome.reason}" if outcome.transcribed and outcome.reason
+               else outcome.reason or timing)
         click.echo(click.style("indexed ", fg="green") + f"{name} (id {outcome.video_id}; {how})")
 
 
@@ -274,6 +293,7 @@ def reindex(ctx: click.Context, data_dir: Path | None) -> None:
 
 
 main.add_command(jobs)
+main.add_command(delivery)
 main.add_command(worker)
 
 if __name__ == "__main__":  # pragma: no cover

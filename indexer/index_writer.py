@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import fcntl
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from .errors import SpeechSearchError
 from .gazetteer import Gazetteer
 from .records import Transcript
 from .search_index import writing
+from .store import load_transcript, save_transcript
 
 LOCK_NAME = ".index-writer.lock"
 _held = threading.local()  # lock paths this thread holds, with their depth
@@ -82,6 +83,16 @@ class IndexWriter:
             return writing.replace_all(self.index_dir, transcripts, self.gazetteer,
                                        self.settings.languages,
                                        timeout=self.settings.index_lock_seconds)
+
+    def revise(self, video_id: str, change: Callable[[Transcript], Transcript]) -> Transcript:
+        """Rewrite a video's transcript and re-index it, in one turn: `change` gets a fresh
+        copy from disk (a cached one may be stale), its result is saved atomically first, so
+        that if indexing fails, revising again re-indexes it."""
+        with self.turn():
+            revised = change(load_transcript(self.settings.transcripts_dir, video_id))
+            save_transcript(self.settings.transcripts_dir, revised)
+            self.add([revised])
+        return revised
 
     def remove(self, video_id: str) -> int:
         """Delete a video's documents; returns how many there were."""

@@ -3,6 +3,12 @@
 A file that fails is reported with a one-line reason and the batch goes on. The transcript is
 saved before the index is touched, and a file whose transcript exists but is not yet in the
 index (a crash, a Ctrl-C) is finished from the transcript without transcribing it again.
+
+An official text (`--official-text`, or a sidecar: talk.mp4 -> talk.txt/.html/.srt/.vtt/.pdf)
+is read before anything else, so an unreadable one fails the file with nothing done; it is
+aligned right after transcription. A text the recording does not match (another speech or
+language) leaves the file indexed with its machine transcript alone, and the reason said. An
+already indexed file gets a text it does not have yet without being transcribed again.
 """
 
 from __future__ import annotations
@@ -25,6 +31,9 @@ from .errors import UsageError
 from .gazetteer import Gazetteer
 from .index_writer import IndexWriter
 from .language import video_languages
+from .official import OfficialText, OfficialTextError, read_official_text
+from .official.align import AlignmentError
+from .official.attach import official_layer, text_digest
 from .records import MediaInfo, Metadata, Transcript
 from .search_index import is_indexed
 from .store import has_transcript, load_transcript, save_transcript
@@ -51,6 +60,19 @@ class IndexOptions:
     prompt: bool = True  # bias Whisper toward the gazetteer's names
     engine_options: EngineOptions = field(default_factory=EngineOptions)
     chunking: ChunkingOptions = field(default_factory=ChunkingOptions)
+    official_text: Path | None = None  # for the one file indexed; else each file's sidecar
+
+
+# Sidecar official texts, looked up in this order beside the media (talk.mp4 -> talk.txt).
+OFFICIAL_SIDECARS = (".txt", ".html", ".htm", ".srt", ".vtt", ".pdf")
+
+
+def official_sidecar(media: Path) -> Path | None:
+    for suffix in OFFICIAL_SIDECARS:
+        candidate = media.with_suffix(suffix)
+        if candidate.is_file() and candidate != media:
+            return candidate
+    return None
 
 
 @dataclass
@@ -140,32 +162,45 @@ class Indexer:
         return outcome
 
     def transcribe_file(self, path: Path, progress: ProgressFactory | None = None,
-                        metadata: Metadata | None = None,
-                        force: bool | None = None) -> FileOutcome:
+                        metadata: Metadata | None = None, force: bool | None = None,
+                        official_text: Path | None = None) -> FileOutcome:
         """Transcribe a file and save its transcript, without touching the index.
 
         Status "transcribed" (the transcript is saved and waits for the index), "skipped"
         (already indexed) or "failed" with the reason. `metadata` and `force` override the
-        options' for this file (a job's own title, speaker...). Indexing jobs use this
-        directly: their index writes are batched by one writer at a time (indexer/jobs/).
+        options' for this file (a job's own title, speaker...), `official_text` its text.
+        Indexing jobs use this directly: their index writes are batched by one writer at a
+        time (indexer/jobs/).
         """
         return self._guarded(path, progress, metadata or self.options.metadata,
-                             self.options.force if force is None else force)[0]
+                             self.options.force if force is None else force, official_text)[0]
 
     def _guarded(self, path: Path, progress: ProgressFactory | None, overrides: Metadata,
-                 force: bool) -> tuple[FileOutcome, Transcript | None]:
+                 force: bool, official_text: Path | None = None
+                 ) -> tuple[FileOutcome, Transcript | None]:
         try:
-            return self._transcribe_file(Path(path), progress, overrides, force)
-        except (MediaError, MetadataError, NoSpeechError) as exc:
+            return self._transcribe_file(Path(path), progress, overrides, force, official_text)
+        except (MediaError, MetadataError, NoSpeechError, OfficialTextError) as exc:
             return FileOutcome(Path(path), "failed", str(exc)), None
 
+    def official_text(self, media: Path,
+                      given: Path | None = None) -> tuple[OfficialText, str] | None:
+        """The file's official text and its name: `given`, the option's, else a sidecar's."""
+        path = given or self.options.official_text or official_sidecar(media)
+        return (read_official_text(path), path.name) if path else None
+
     def _transcribe_file(self, path: Path, progress: ProgressFactory | None,
-                         overrides: Metadata, force: bool) -> tuple[FileOutcome, Transcript | None]:
+                         overrides: Metadata, force: bool, official_text: Path | None
+                         ) -> tuple[FileOutcome, Transcript | None]:
         """The outcome, and the transcript when it was made now (None: it is on disk)."""
         media = probe(path)
         video_id = media.video_id
         transcripts = self.settings.transcripts_dir
+        official = self.official_text(path, official_text)
         if not force and has_transcript(transcripts, video_id):
+            saved = load_transcript(transcripts, video_id) if official else None
+            if saved and (not saved.official or saved.official.sha256 != text_digest(official[0])):
+                return self._attach_saved(path, saved, official, progress), None
             if is_indexed(self.settings.index_dir, video_id):
                 return FileOutcome(path, "skipped", "already indexed", video_id,
                                    media.duration), None
@@ -181,12 +216,52 @@ class Indexer:
         media = replace(media, duration=round(len(audio) / 16000, 3))
         on_progress = progress(media) if progress else None
         transcript = self.transcribe(media, audio, metadata, on_progress, clock)
+        reason = ""
+        if official:
+            with clock.stage("align"):
+                transcript, reason = self._with_text(transcript, audio, official, None)
         with clock.stage("store"):
             save_transcript(transcripts, transcript)
         logger.info("%s: %s", path.name, clock.summary())
-        return FileOutcome(path, "transcribed", "", video_id, media.duration, transcribed=True,
-                           seconds=time.monotonic() - started,
+        return FileOutcome(path, "transcribed", reason, video_id, media.duration,
+                           transcribed=True, seconds=time.monotonic() - started,
                            stages=dict(clock.seconds)), transcript
+
+    def _with_text(self, transcript: Transcript, audio, official: tuple[OfficialText, str],
+                   on_progress: Callable[[float], None] | None) -> tuple[Transcript, str]:
+        """The transcript with the official text aligned, or as it is and why not."""
+        text, name = official
+        duration = transcript.duration
+        try:
+            layer = official_layer(transcript, text, name, audio,
+                                   getattr(self.engine, "model", None), self.tagger,
+                                   self.settings.languages,
+                                   on_progress and (lambda share: on_progress(share * duration)))
+        except AlignmentError as exc:
+            logger.warning("%s: official text %s not attached: %s",
+                           transcript.media.path, name, exc)
+            return transcript, f"official text {name} not attached: {exc}"
+        return replace(transcript, official=layer), f"official text {name} attached"
+
+    def _attach_saved(self, path: Path, saved: Transcript, official: tuple[OfficialText, str],
+                      progress: ProgressFactory | None) -> FileOutcome:
+        """A transcribed file's new official text, aligned without transcribing again."""
+        self.engine, self.tagger
+        started = time.monotonic()
+        clock = StageClock()
+        with clock.stage("decode"):
+            audio = load_audio(path)
+        with clock.stage("align"):
+            transcript, reason = self._with_text(saved, audio, official,
+                                                 progress(saved.media) if progress else None)
+        if transcript is saved:  # refused: what is indexed stays as it is
+            indexed = is_indexed(self.settings.index_dir, saved.video_id)
+            return FileOutcome(path, "skipped" if indexed else "transcribed", reason,
+                               saved.video_id, saved.duration)
+        with clock.stage("store"):
+            save_transcript(self.settings.transcripts_dir, transcript)
+        return FileOutcome(path, "transcribed", reason, saved.video_id, saved.duration,
+                           seconds=time.monotonic() - started, stages=dict(clock.seconds))
 
     def transcribe(self, media: MediaInfo, audio, metadata: Metadata,
                    on_progress: Callable[[float], None] | None = None,
