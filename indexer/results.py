@@ -8,12 +8,14 @@ from dataclasses import dataclass, field
 from html import escape
 
 from .errors import UsageError
+from .records import SOURCES
 
 MAX_QUERY_LENGTH = 1000
 # Field filters users may type, and the schema field each one reads.
 QUERY_FIELDS = {"lang": "language", "language": "language", "entity": "entities",
                 "video": "video_id", "title": "title", "speaker": "speaker",
-                "event": "event", "date": "date", "year": "year", "text": "text"}
+                "event": "event", "date": "date", "year": "year", "text": "text",
+                "source": "source"}
 
 
 class QuerySyntaxError(UsageError, ValueError):
@@ -33,6 +35,9 @@ class Hit:
     score: float
     date: str = ""
     speaker: str = ""
+    # Whose words these are: "official" (the official text's, with aligned times) or "asr"
+    # (the machine transcript's, where no official text covers the audio)
+    source: str = "asr"
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -100,6 +105,16 @@ def check_query(text: str) -> str:
         raise QuerySyntaxError("AND, OR and NOT go between words: 'nato AND russia', "
                                "'nato NOT russia'.")
     return text
+
+
+def check_source(value: str) -> str:
+    """A source as filtered on (`source=` or `source:`), lowercase; QuerySyntaxError for
+    anything but the two there are."""
+    source = value.strip().lower()
+    if source not in SOURCES:
+        raise QuerySyntaxError(f"Unknown source {value[:40]!r}: use official (the official "
+                               "text's words) or asr (the machine transcript's).")
+    return source
 
 
 def mark(text: str, spans: Iterable[tuple[int, int]]) -> str:

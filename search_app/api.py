@@ -12,6 +12,7 @@ from indexer.results import QuerySyntaxError
 
 from .errors import abort_with
 from .params import search_params
+from .search import source_param
 from .urls import external_url
 from .videos import load, transcript_response
 
@@ -27,12 +28,14 @@ def player_url(video_id: str, start: float, end: float | None = None) -> str:
 @bp.route("/search")
 def search():
     params = search_params()
+    source = source_param()
     if not params.q:
         abort_with(400, _("The q parameter is required: the words to search for."))
     try:
         results = current_app.extensions["archive"].searcher.search(
             params.q, language=params.lang, entity=params.entity, speaker=params.speaker,
-            year=params.year, page=params.page, per_page=params.per_page, facets=True)
+            year=params.year, page=params.page, per_page=params.per_page, facets=True,
+            source=source)
     except QuerySyntaxError as exc:
         abort_with(400, str(exc))
     data = results.to_dict()

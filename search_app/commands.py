@@ -13,6 +13,8 @@ from flask import Flask
 
 from indexer.cli_common import data_dir_option, settings_from
 from indexer.jobs.embedded import EmbeddedRunner
+from indexer.reindex import rebuild_index
+from indexer.search_index import needs_rebuild
 
 from . import create_app
 from .account import send_newsletter_issue
@@ -50,6 +52,12 @@ def serve(ctx: click.Context, host: str, port: int, threads: int,
         speechsearch serve --port 5000
     """
     app = app_for(ctx, data_dir)
+    archive = app.extensions["archive"]
+    if needs_rebuild(archive.settings.index_dir):  # an upgrade changed the index format
+        click.echo("The search index is of an older format: rebuilding it from the "
+                   "transcripts (nothing is transcribed again)...")
+        rebuilt = rebuild_index(archive.settings, archive.gazetteer)
+        click.echo(f"Rebuilt: {rebuilt.videos} videos, {rebuilt.segments} passages.")
     workers = int(app.config["JOB_WORKERS"])
     if workers and not app.config.get("BROKER_URL"):
         EmbeddedRunner(app.extensions["jobs"], workers).start()

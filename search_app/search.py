@@ -6,9 +6,12 @@ from dataclasses import dataclass, field
 
 from flask import Blueprint, current_app, g, render_template, request
 from flask_babel import format_decimal
+from flask_babel import gettext as _
 
+from indexer.records import SOURCES
 from indexer.results import Hit, QuerySyntaxError
 
+from .errors import abort_with
 from .params import search_params
 from .urls import url_with_query
 
@@ -34,6 +37,17 @@ def group_by_video(hits: list[Hit]) -> list[VideoGroup]:
     return list(groups.values())
 
 
+def source_param() -> str | None:
+    """?source=official|asr (openapi.json): whose words to search; empty is both. The values
+    as the facet links write them, lowercase; anything else is a 400 that says which there
+    are (the index refuses it too, for other callers)."""
+    source = (request.args.get("source") or "").strip() or None
+    if source and source not in SOURCES:
+        abort_with(400, _("Unknown source %(source)s: use official (the official text) or asr "
+                          "(the machine transcript).", source=source[:40]))
+    return source
+
+
 def page_url(page: int) -> str:
     query = request.args.copy()
     query["page"] = str(page)
@@ -57,15 +71,17 @@ def facet_url(name: str, value: str | None) -> str:
 def index():
     archive = current_app.extensions["archive"]
     params = search_params()
-    context = {"params": params, "results": None, "error": None, "suggestion": None,
-               "videos": [], "groups": []}
+    source = source_param()
+    context = {"params": params, "source": source, "results": None, "error": None,
+               "suggestion": None, "videos": [], "groups": []}
     if not params.q:
         context["videos"] = archive.videos()[:12]
         return render_template("search.html", **context)
     try:
         results = archive.searcher.search(
             params.q, language=params.lang, entity=params.entity, speaker=params.speaker,
-            year=params.year, page=params.page, per_page=params.per_page, facets=True)
+            year=params.year, page=params.page, per_page=params.per_page, facets=True,
+            source=source)
     except QuerySyntaxError as exc:
         context["error"] = str(exc)
         return render_template("search.html", **context), 400

@@ -12,7 +12,10 @@
 - `counting`: facets, and totals up to a bound for the queries Whoosh runs; `require`:
   filters; `hits`: a page of highlighted hits.
 
-One document per transcript segment. The text is indexed four ways:
+One document per passage of `Transcript.reading()`: the official text's passages where one is
+attached (and the machine transcript's where the text does not cover the audio), else the
+machine transcript's segments; `source` says which ("official" or "asr": the source filter,
+`source:` and the facet). The text is indexed four ways:
 - `text`: words folded to lowercase without accents, with positions;
 - `text_pairs`: each pair of neighbouring common words ("de la", "of the"), with positions,
   for exact phrases of common words (below);
@@ -39,7 +42,7 @@ batches of videos with one writer (`add_many`), on two processes for large batch
 """
 
 from ..results import QUERY_FIELDS, QuerySyntaxError
-from .opening import FORMAT_FILE, FORMAT_VERSION, IndexFormatError, open_index
+from .opening import FORMAT_FILE, FORMAT_VERSION, IndexFormatError, needs_rebuild, open_index
 from .parsing import indexed_pairs, parse_query
 from .querying import FACETS, SegmentSearcher, query_index
 from .schema import (
@@ -64,6 +67,6 @@ __all__ = [
     "COMMON_WORDS", "FACETS", "FORMAT_FILE", "FORMAT_VERSION", "INDEX_NAME",
     "IndexFormatError", "PAIRS", "PAIRS_INCOMPLETE", "QUERY_FIELDS", "QuerySyntaxError",
     "SegmentSearcher", "_Analysis", "add_many", "add_to_index", "indexed_pairs",
-    "indexed_video_ids", "is_indexed", "make_schema", "open_index", "parse_query",
-    "query_index", "remove_from_index", "replace_all", "stem_field",
+    "indexed_video_ids", "is_indexed", "make_schema", "needs_rebuild", "open_index",
+    "parse_query", "query_index", "remove_from_index", "replace_all", "stem_field",
 ]

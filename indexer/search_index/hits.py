@@ -62,5 +62,5 @@ def make_hit(schema: Schema, stored: dict, score: float | None, matched: dict[st
         language=stored["language"],
         entities=[e for e in stored.get("entities", "").split(",") if e],
         score=round(score or 0.0, 4), date=stored.get("date", ""),
-        speaker=stored.get("speaker", ""),
+        speaker=stored.get("speaker", ""), source=stored.get("source", "asr"),
     )

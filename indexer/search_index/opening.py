@@ -9,7 +9,13 @@ than read half right. Formats so far:
 
 1. the first index (numbers in `seg`, `start`, `end`, a `doc_id` field; no `text_pairs`);
 2. `text_pairs` for phrases of common words, `seg`, `start`, `end` stored only;
-3. the stem fields fold accents before stemming (plain words read the stems alone).
+3. the stem fields fold accents before stemming (plain words read the stems alone);
+4. one document per passage of `Transcript.reading()` (the official text's where one is
+   attached, else the machine transcript's), each with its `source` ("official" or "asr"):
+   for the source filter, query field and facet.
+
+An index of an older format is rebuilt from the transcripts, the archive's source of truth
+(`speechsearch reindex`); `make run` does so by itself when `needs_rebuild` says so.
 
 Indexes made before the version was stored have no file. One of today's layout (the fields
 and analyzers of `make_schema`, and not the marker `PAIRS_INCOMPLETE` that said "these old
@@ -35,7 +41,7 @@ from .schema import INDEX_NAME, PAIRS_INCOMPLETE, make_schema
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 FORMAT_FILE = "format.json"
 
 
@@ -137,6 +143,16 @@ def open_for_reading(index_dir: Path):
         return None
     return _checked(index_dir, whoosh_index.open_dir(str(index_dir), indexname=INDEX_NAME),
                     for_writing=False)
+
+
+def needs_rebuild(index_dir: Path) -> bool:
+    """Whether the index in `index_dir` is one this version refuses (IndexFormatError): of
+    another format, with documents. False when there is no index, or a current one."""
+    try:
+        open_for_reading(index_dir)
+    except IndexFormatError:
+        return True
+    return False
 
 
 def open_index(index_dir: Path, languages: Sequence[str] = DEFAULT_LANGUAGES):

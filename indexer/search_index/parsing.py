@@ -21,7 +21,7 @@ from whoosh.qparser import (
 )
 from whoosh.support.levenshtein import distance
 
-from ..results import QUERY_FIELDS, QuerySyntaxError, check_query
+from ..results import QUERY_FIELDS, QuerySyntaxError, check_query, check_source
 from .schema import (
     COMMON_WORDS,
     FUZZY_PREFIX,
@@ -144,6 +144,9 @@ def _refine(query, resolve_entity: Callable[[str], str | None],
                            maxdist=query.maxdist, prefixlength=FUZZY_PREFIX)
     if isinstance(query, Q.Term) and query.fieldname == "entities":
         return Q.Term("entities", (resolve_entity(query.text) or query.text).lower())
+    if isinstance(query, Q.Term) and query.fieldname == "source":
+        # Two values only: another one is a mistake to say, not a search that finds nothing.
+        return Q.Term("source", check_source(query.text), boost=query.boost)
     if query.is_leaf():
         return query
     return query.apply(lambda q: _refine(q, resolve_entity, pairs))
@@ -244,8 +247,12 @@ def parse_query(schema: Schema, text: str, resolve_entity: Callable[[str], str |
 
 
 def filters_query(language: str | None, entity: str | None, speaker: str | None,
-             year: str | None, resolve_entity: Callable[[str], str | None]):
+                  year: str | None, resolve_entity: Callable[[str], str | None],
+                  source: str | None = None):
+    """The filters as one query, None without any; QuerySyntaxError for an unknown source."""
     terms = []
+    if source:
+        terms.append(Q.Term("source", check_source(source)))
     if language:
         terms.append(Q.Term("language", language.lower()))
     if entity:

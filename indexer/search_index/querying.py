@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 
 from ..gazetteer import Gazetteer
-from ..results import QuerySyntaxError, SearchResults
+from ..results import QuerySyntaxError, SearchResults, check_source
 from .array_search import ranked_page
 from .counting import TOTAL_BOUND, count_matches
 from .hits import entity_matcher, make_hit, matched_terms
@@ -31,8 +31,10 @@ from .suggesting import suggest
 
 logger = logging.getLogger(__name__)
 
+# Facet -> field, in the order the site shows them; "source": the official text's words or
+# the machine transcript's.
 FACETS = {"language": "language", "entity": "entities", "speaker": "speaker_key",
-          "year": "year"}
+          "year": "year", "source": "source"}
 
 
 class SegmentSearcher:
@@ -71,18 +73,21 @@ class SegmentSearcher:
 
     def search(self, text: str, language: str | None = None, entity: str | None = None,
                speaker: str | None = None, year: str | None = None, page: int = 1,
-               per_page: int = 20, facets: bool = False) -> SearchResults:
+               per_page: int = 20, facets: bool = False,
+               source: str | None = None) -> SearchResults:
         """Segments best first, one page; the total and, with `facets`, the counts per
         facet value: exact (array_search.py), or for a query with no array form up to
-        counting.TOTAL_BOUND matches (see counting.py).
+        counting.TOTAL_BOUND matches (see counting.py). `source`: "official" or "asr" only.
 
-        Raises QuerySyntaxError for a query it cannot read.
+        Raises QuerySyntaxError for a query it cannot read, or an unknown source.
         """
         searcher = self._searcher()
         if searcher is None:
             checked_query(text)  # a bad query is an error even on an empty archive
+            if source:
+                check_source(source)
             return SearchResults(query=text, total=0, page=page, per_page=per_page)
-        parsed, query = self._query(searcher, text, language, entity, speaker, year)
+        parsed, query = self._query(searcher, text, language, entity, speaker, year, source)
         fields = ({name: field for name, field in FACETS.items() if field in searcher.schema}
                   if facets else None)
         # With arrays; else (no array form, the fast path off or failing) by Whoosh itself.
@@ -98,17 +103,18 @@ class SegmentSearcher:
                              total_is_lower_bound=matches.total_is_lower_bound)
 
     def whoosh_query(self, text: str, language: str | None = None, entity: str | None = None,
-                     speaker: str | None = None, year: str | None = None):
+                     speaker: str | None = None, year: str | None = None,
+                     source: str | None = None):
         """The query as parsed, and with the filters: what `search` runs."""
-        return self._query(self._searcher(), text, language, entity, speaker, year)
+        return self._query(self._searcher(), text, language, entity, speaker, year, source)
 
     def _query(self, searcher, text: str, language: str | None, entity: str | None,
-               speaker: str | None, year: str | None):
+               speaker: str | None, year: str | None, source: str | None = None):
         lookup = self.gazetteer.lookup
         parsed = expand_words(parse_query(searcher.schema, text, lookup, self._local.pairs,
                                           self._local.words_read_stems),
                               searcher.reader())
-        filters = filters_query(language, entity, speaker, year, lookup)
+        filters = filters_query(language, entity, speaker, year, lookup, source)
         # Require: the filter narrows the matches without scoring them (with Whoosh, it
         # leapfrogs along its postings instead of first listing every segment it matches).
         return parsed, (Require(parsed, filters) if filters else parsed)
@@ -133,8 +139,10 @@ class SegmentSearcher:
 
 
 def query_index(index_dir: Path, text: str, gazetteer: Gazetteer, language: str | None = None,
-                entity: str | None = None, page: int = 1, per_page: int = 20) -> SearchResults:
+                entity: str | None = None, page: int = 1, per_page: int = 20,
+                source: str | None = None) -> SearchResults:
     """One-off search (the CLI): the same code path as the site's SegmentSearcher."""
     return SegmentSearcher(index_dir, gazetteer).search(text, language=language, entity=entity,
-                                                        page=page, per_page=per_page)
+                                                        page=page, per_page=per_page,
+                                                        source=source)
 

@@ -75,6 +75,7 @@ def make_schema(languages: Sequence[str]) -> Schema:
         start=STORED(),
         end=STORED(),
         language=ID(stored=True),
+        source=ID(stored=True),  # "official" or "asr" (records.Segment.source)
         text=TEXT(analyzer=_folding_analyzer(), stored=True, phrase=True),
         text_pairs=TEXT(analyzer=_folding_analyzer(), phrase=True),  # indexed from lists
         entities=KEYWORD(stored=True, commas=True, lowercase=True),

@@ -18,7 +18,7 @@ from whoosh.writing import CLEAR
 
 from ..gazetteer import Gazetteer
 from ..language import DEFAULT_LANGUAGES
-from ..records import Transcript
+from ..records import SOURCES, Transcript
 from .opening import open_for_reading, open_index, open_whatever_format, write_format
 from .schema import (
     COMMON_WORDS,
@@ -99,13 +99,17 @@ def _documents(transcript: Transcript, gazetteer: Gazetteer, schema: Schema,
              "speaker": analysis.folded_words(meta.speaker),
              "event": analysis.folded_words(meta.event)}
     pairs = PAIRS in schema
-    for number, segment in enumerate(transcript.segments):
+    # What is read: the official text's passages where one is attached (records.py).
+    for number, segment in enumerate(transcript.reading()):
         ids = list(dict.fromkeys(e.id for e in segment.entities))
         names = [a for i in ids if i in gazetteer.entries for a in gazetteer.entries[i].aliases]
         names += [e.text for e in segment.entities if e.id not in gazetteer.entries]
         if not all(isinstance(t, (int, float)) for t in (segment.start, segment.end)):
             raise ValueError(f"{transcript.video_id} segment {number}: start and end must be "
                              f"seconds, not {segment.start!r} and {segment.end!r}")
+        if segment.source not in SOURCES:
+            raise ValueError(f"{transcript.video_id} segment {number}: source must be one of "
+                             f"{', '.join(SOURCES)}, not {segment.source!r}")
         words = analysis.words(segment.text)
         folded = [analysis.fold(w) for w in words]
         doc = dict(video)
@@ -114,6 +118,7 @@ def _documents(transcript: Transcript, gazetteer: Gazetteer, schema: Schema,
             "start": segment.start,
             "end": segment.end,
             "language": segment.language,
+            "source": segment.source,
             "text": folded,
             "_stored_text": segment.text,
             "entities": ",".join(ids),
@@ -145,7 +150,7 @@ def add_many(index_dir: Path, transcripts: Iterable[Transcript], gazetteer: Gaze
     ix = open_index(index_dir, languages)
     if parallel is None:
         parallel = (isinstance(transcripts, Sequence) and
-                    sum(len(t.segments) for t in transcripts) >= PARALLEL_MIN_SEGMENTS)
+                    sum(len(t.reading()) for t in transcripts) >= PARALLEL_MIN_SEGMENTS)
     options = {"procs": 2, "multisegment": True} if parallel else {}
     writer = ix.writer(timeout=timeout, limitmb=256, codec=bulk_codec(), **options)
     count = _write(writer, ix.schema, transcripts, gazetteer, replace=bool(ix.doc_count_all()))
