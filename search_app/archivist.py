@@ -1,5 +1,5 @@
-"""What only archivists may do: the guard for their views and the metadata form they fill in
-(upload page, player page)."""
+"""What only archivists may do: the guard for their views and the forms they fill in (upload
+page; player page: metadata, official text, removal)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, StringField
+from flask_wtf.file import FileField
+from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from indexer.records import Metadata
@@ -67,6 +68,19 @@ class EditMetadataForm(MetadataForm):
 class RemoveForm(FlaskForm):
     confirm = BooleanField(_l("Yes, remove this video from the archive"),
                            validators=[DataRequired(_l("Tick the box to confirm."))])
+
+
+class OfficialTextForm(FlaskForm):
+    """An official text to align to the video: pasted, or its file (one of the two; the view
+    reads and checks it, video_admin.py)."""
+
+    text = TextAreaField(_l("Paste the text"), validators=[Optional()])
+    file = FileField(_l("Or choose its file (.txt, .html, .srt, .vtt, .pdf)"),
+                     validators=[Optional()])
+
+
+class RemoveOfficialTextForm(FlaskForm):
+    """Only the CSRF token: the button says what it does, and the text can be attached again."""
 
 
 def form_errors(form: FlaskForm) -> list[str]:

@@ -9,7 +9,8 @@ Content-Length over it as soon as the headers are in, and cuts a chunked body of
 past it), and it must let the archivists' 2 GB uploads through.
 
 So the server's parser gives each request the limit of the route it is for, found in the app's
-own URL map: the upload's for posting to /upload, MAX_CONTENT_LENGTH everywhere else. Over it,
+own URL map: the upload's for posting to /upload, the official text's for posting one to a
+video (a PDF may be larger than the site's limit), MAX_CONTENT_LENGTH everywhere else. Over it,
 waitress answers 413 and closes the connection; the rest of the body is never read.
 
 Reading a body never ties up a worker thread (waitress dispatches a request only once its body
@@ -28,6 +29,7 @@ from waitress.utilities import RequestEntityTooLarge
 from werkzeug.exceptions import HTTPException
 
 from .uploads import UPLOAD_ENDPOINT, upload_body_limit
+from .video_admin import OFFICIAL_ENDPOINT, official_body_limit
 
 
 class BodyLimits:
@@ -37,7 +39,8 @@ class BodyLimits:
         self.upload = upload_body_limit(app.config)
         site = app.config["MAX_CONTENT_LENGTH"]
         self.site = self.upload if site is None else int(site)
-        self.largest = max(self.site, self.upload)
+        self.official = max(self.site, official_body_limit(app.config))
+        self.largest = max(self.site, self.upload, self.official)
         self.routes = app.url_map.bind("localhost")
 
     def for_request(self, method: str, wsgi_path: str) -> int:
@@ -47,7 +50,11 @@ class BodyLimits:
             endpoint, _ = self.routes.match(path, method)
         except HTTPException:  # 404, 405, a redirect: no view reads the body
             return self.site
-        return self.upload if (endpoint, method) == (UPLOAD_ENDPOINT, "POST") else self.site
+        if method == "POST" and endpoint == UPLOAD_ENDPOINT:
+            return self.upload
+        if method == "POST" and endpoint == OFFICIAL_ENDPOINT:
+            return self.official
+        return self.site
 
 
 class RouteLimitedParser(HTTPRequestParser):

@@ -9,7 +9,7 @@ jobs" section).
 
 from ..config import Settings
 from .database import Database, database_url
-from .queue import Enqueued, JobError, JobQueue
+from .queue import Enqueued, JobError, JobQueue, OfficialJobError
 from .table import ACTIVE_STATES, IN_FLIGHT_STATES, Job, JobState
 
 
@@ -20,4 +20,4 @@ def open_queue(settings: Settings, *, prepare: bool = True) -> JobQueue:
 
 
 __all__ = ["ACTIVE_STATES", "IN_FLIGHT_STATES", "Database", "Enqueued", "Job", "JobError",
-           "JobQueue", "JobState", "database_url", "open_queue"]
+           "JobQueue", "JobState", "OfficialJobError", "database_url", "open_queue"]

@@ -36,6 +36,16 @@ class JobError(UsageError):
         self.job_id, self.state = job_id, state
 
 
+class OfficialJobError(UsageError):
+    """An official text that is not queued; nothing was changed. `kind` lets the site word it
+    in the UI language: "unknown video", "media gone", "already attached" or "active job"
+    (then `job_id` is that job's)."""
+
+    def __init__(self, message: str, kind: str, job_id: int | None = None):
+        super().__init__(message)
+        self.kind, self.job_id = kind, job_id
+
+
 @dataclass
 class Enqueued:
     path: Path
@@ -105,6 +115,40 @@ class JobQueue:
             session.commit()
             return Enqueued(path, "queued", "", job)
 
+    def enqueue_official(self, video_id: str, text: Path | bytes, name: str = "", *,
+                         user_id: int | None = None, dispatch: bool = True,
+                         max_bytes: int | None = None) -> Job:
+        """Queue the alignment of an official text to an indexed video: `text` is a file, or
+        the bytes of an upload (`name` its file name) or of a paste (`name` ""). The text is
+        read and checked first: bad input raises OfficialTextError, an unknown video, a media
+        file that is gone, the text already attached or a job already on the video raise
+        OfficialJobError, with nothing changed. `dispatch=False` leaves the job to be run by
+        the caller (`speechsearch official`); `max_bytes` lowers the size limit of a text
+        (indexer.official.MAX_OFFICIAL_TEXT_BYTES)."""
+        # The text readers (pypdf, BeautifulSoup) load on first use, not with every command.
+        from .official_texts import check_text, keep_copy
+
+        checked = check_text(self.settings.transcripts_dir, video_id, text, name, max_bytes)
+        with self.database.session() as session:
+            active = session.execute(select(Job).where(
+                Job.video_id == video_id, Job.state.in_(ACTIVE_STATES))).scalars().first()
+            if active:
+                raise OfficialJobError(
+                    f"job {active.id} is {active.state} on {video_id}: attach the text once "
+                    "it is over (`speechsearch jobs`)", "active job", active.id)
+            copy = keep_copy(self.settings.data_dir, video_id, checked)
+            given = Path(name.replace("\\", "/")).name if name else \
+                (text.name if isinstance(text, Path) else "pasted text")
+            job = Job(video_id=video_id, path=checked.transcript.media.path,
+                      name=f"official text: {given}"[:300], state=JobState.QUEUED, meta={},
+                      force=False, duration=checked.transcript.duration, user_id=user_id,
+                      created_at=self.clock(), official_text=str(copy))
+            session.add(job)
+            session.commit()
+        if dispatch:
+            self.dispatch(job)
+        return job
+
     def dispatch(self, job: Job) -> None:
         """Hand a queued job to whoever runs jobs; with neither a broker nor a pool here, a
         `speechsearch worker` (or `serve`) polling the database takes it."""
@@ -159,10 +203,14 @@ class JobQueue:
             return list(session.execute(select(Job).where(Job.video_id == video_id)).scalars())
 
     def delete_of_video(self, video_id: str) -> int:
+        """Forget the video's jobs, and the official texts kept for them."""
         with self.database.session() as session:
             count = session.execute(delete(Job).where(Job.video_id == video_id)).rowcount
             session.commit()
-            return count
+        from .official_texts import remove_copies
+
+        remove_copies(self.settings.data_dir, video_id)
+        return count
 
     def view(self, job: Job) -> dict:
         """What the jobs page, the JSON and the CLI show of a job."""

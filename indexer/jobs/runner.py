@@ -30,9 +30,11 @@ from sqlalchemy import select, update
 
 from ..engines import EngineOptions
 from ..index_writer import IndexWriter
+from ..official import OfficialTextError, read_official_text
 from ..pipeline import Indexer, IndexOptions
 from ..records import Metadata
 from ..store import TranscriptNotFound, load_transcript
+from .official_texts import text_digest
 from .queue import JobQueue
 from .table import Job, JobState
 
@@ -105,8 +107,10 @@ def run_job(queue: JobQueue, job_id: int, indexer: Indexer) -> str:
     logger.info("job %s: %s (attempt %s) on %s", job.id, job.name, job.attempts, job.worker)
     with _heartbeat(queue, job.id):
         try:
-            outcome = indexer.transcribe_file(Path(job.path), _progress(queue, job.id),
-                                              Metadata(**job.meta), force=bool(job.force))
+            outcome = indexer.transcribe_file(
+                Path(job.path), _progress(queue, job.id), Metadata(**job.meta),
+                force=bool(job.force),
+                official_text=Path(job.official_text) if job.official_text else None)
         except Exception as exc:  # a job's failure is recorded, and the worker goes on
             logger.exception("job %s failed", job_id)
             outcome = None
@@ -117,6 +121,11 @@ def run_job(queue: JobQueue, job_id: int, indexer: Indexer) -> str:
             job.state, job.error = JobState.FAILED, (reason if outcome is None
                                                      else outcome.reason)
             job.finished_at = queue.clock()
+        elif job.official_text and not text_attached(queue, job):
+            # The pipeline refused the text (another speech, another language): the video
+            # keeps what is indexed, and the job says why it did nothing.
+            job.state, job.error, job.finished_at = JobState.FAILED, outcome.reason, \
+                queue.clock()
         elif outcome.status == "skipped":
             job.state, job.error, job.finished_at = JobState.DONE, outcome.reason, queue.clock()
         else:
@@ -129,6 +138,16 @@ def run_job(queue: JobQueue, job_id: int, indexer: Indexer) -> str:
     if state == JobState.TRANSCRIBED:
         commit_pending(queue, IndexWriter(queue.settings, indexer.gazetteer))
     return str(queue.get(job_id).state)
+
+
+def text_attached(queue: JobQueue, job: Job) -> bool:
+    """Whether the video's saved transcript now holds the job's official text."""
+    try:
+        transcript = load_transcript(queue.settings.transcripts_dir, job.video_id)
+        text = read_official_text(Path(job.official_text))
+    except (TranscriptNotFound, OfficialTextError, ValueError, KeyError):
+        return False
+    return bool(transcript.official) and transcript.official.sha256 == text_digest(text)
 
 
 def _progress(queue: JobQueue, job_id: int):

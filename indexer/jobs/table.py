@@ -69,7 +69,8 @@ IN_FLIGHT_STATES = (JobState.RUNNING, JobState.TRANSCRIBED)
 
 
 class Job(Base):
-    """Indexing one media file: transcribe and analyse it, save the transcript, index it.
+    """Indexing one media file: transcribe and analyse it, save the transcript, index it;
+    or, with `official_text`, align that text to the file's saved transcript and index that.
 
     A job is keyed by its file's content hash (video_id), so the same file is never indexed
     twice. `user_id` is whoever queued it on the site (an id of the site's accounts, which the
@@ -97,3 +98,6 @@ class Job(Base):
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     transcribe_seconds: Mapped[float] = mapped_column(Float, default=0.0)  # wall time
+    # An official text to align to the already transcribed video (`JobQueue.enqueue_official`):
+    # the path of the queue's own copy under <data>/official/, never one a user chose.
+    official_text: Mapped[str | None] = mapped_column(Text, default=None)
