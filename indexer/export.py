@@ -1,4 +1,8 @@
-"""Transcript exports: SubRip, WebVTT, plain text with timestamps, and the full JSON."""
+"""Transcript exports: SubRip, WebVTT, plain text with timestamps, and the full JSON.
+
+The subtitles and the text are the passages read on the player (`Transcript.reading()`): the
+official text's words where one is attached. The JSON is the whole record, both layers.
+"""
 
 from __future__ import annotations
 
@@ -36,13 +40,13 @@ def _cue_text(text: str) -> str:
 
 def to_srt(transcript: Transcript) -> str:
     cues = [f"{n}\n{timestamp(s.start, ',')} --> {timestamp(s.end, ',')}\n{_cue_text(s.text)}\n"
-            for n, s in enumerate(transcript.segments, start=1)]
+            for n, s in enumerate(transcript.reading(), start=1)]
     return "\n".join(cues)
 
 
 def to_vtt(transcript: Transcript) -> str:
     cues = [f"{timestamp(s.start)} --> {timestamp(s.end)}\n{_cue_text(s.text)}\n"
-            for s in transcript.segments]
+            for s in transcript.reading()]
     return "WEBVTT\n\n" + "\n".join(cues)
 
 
@@ -51,7 +55,7 @@ def to_txt(transcript: Transcript) -> str:
     header = [meta.title or transcript.video_id]
     header += [part for part in (meta.date, meta.speaker, meta.event) if part]
     lines = [" · ".join(header), ""]
-    lines += [f"[{clock(s.start)}] {' '.join(s.text.split())}" for s in transcript.segments]
+    lines += [f"[{clock(s.start)}] {' '.join(s.text.split())}" for s in transcript.reading()]
     return "\n".join(lines) + "\n"
 
 

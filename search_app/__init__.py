@@ -15,6 +15,7 @@ from . import (
     auth,
     clips,
     database,
+    delivery,
     downloads,
     errors,
     headers,
@@ -52,7 +53,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter = security.init_app(app, settings.data_dir)
     clips.set_max_concurrent(int(app.config["MAX_CONCURRENT_CLIPS"]))
     for blueprint in (errors.bp, search.bp, videos.bp, downloads.bp, api.bp, auth.bp,
-                      account.bp, uploads.bp, video_admin.bp, jobs_views.bp):
+                      account.bp, uploads.bp, video_admin.bp, jobs_views.bp, delivery.bp):
         app.register_blueprint(blueprint)
     for endpoint, key in auth.LIMITS.items():
         app.view_functions[endpoint] = limiter.limit(app.config[key], methods=["POST"])(

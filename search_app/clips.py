@@ -114,10 +114,11 @@ def validate(transcript: Transcript, request: ClipRequest,
 
 
 def clip_srt(transcript: Transcript, start: float, end: float) -> str:
-    """SubRip of the segments overlapping [start, end], timed from the start of the clip."""
+    """SubRip of the passages read (the official text's, when attached) overlapping
+    [start, end], timed from the start of the clip."""
     cues = [replace(s, start=max(0.0, s.start - start), end=min(s.end, end) - start)
-            for s in transcript.segments if s.end > start and s.start < end]
-    return to_srt(replace(transcript, segments=cues))
+            for s in transcript.reading() if s.end > start and s.start < end]
+    return to_srt(replace(transcript, segments=cues, official=None))
 
 
 def _slug(text: str, limit: int = 60) -> str:

@@ -1,10 +1,25 @@
-// Player page: start at #t= or ?t=, follow the spoken segment, seek on click, copy a citation.
+// Player page: start at #t= or ?t=, follow the spoken passage and word, seek on click, switch
+// between the official text and the machine transcript, copy a citation.
 (function () {
   "use strict";
   var player = document.getElementById("player");
   if (!player) return;
-  var segments = Array.prototype.slice.call(document.querySelectorAll("#segments .segment"));
-  var current = null;
+  var slice = function (nodes) { return Array.prototype.slice.call(nodes); };
+  var reading = document.getElementById("segments");
+  var machine = document.getElementById("segments-asr");  // only with an official text
+  var list = reading, segments = [], words = [], starts = [], ends = [];
+  var current = null, currentWord = null, frame = 0;
+
+  // The shown list's passages and timed words, the words sorted by start for the search.
+  function readList() {
+    segments = slice(list.querySelectorAll(".segment"));
+    var timed = slice(list.querySelectorAll(".w[data-start]")).map(function (w) {
+      return { w: w, start: parseFloat(w.dataset.start), end: parseFloat(w.dataset.end) };
+    }).sort(function (a, b) { return a.start - b.start; });
+    words = timed.map(function (t) { return t.w; });
+    starts = timed.map(function (t) { return t.start; });
+    ends = timed.map(function (t) { return t.end; });
+  }
 
   function fragmentStart() {
     var match = /(?:^#|&)t=([0-9.]+)(?:,([0-9.]+))?/.exec(window.location.hash);
@@ -39,15 +54,66 @@
     }
   }
 
+  // The word being said: the last one started, while it lasts. A binary search, and a class
+  // that only paints a background, so that following 60 times a second never moves the text.
+  // (A seek to a word's start may land a few milliseconds before it: the same 0.05 s of lead
+  // as the passages'.)
+  function highlightWord() {
+    var now = player.currentTime + 0.05, low = 0, high = starts.length - 1, at = -1;
+    while (low <= high) {
+      var mid = (low + high) >> 1;
+      if (starts[mid] <= now) { at = mid; low = mid + 1; } else { high = mid - 1; }
+    }
+    var found = at >= 0 && now < ends[at] ? words[at] : null;
+    if (found === currentWord) return;
+    if (currentWord) currentWord.classList.remove("now");
+    currentWord = found;
+    if (currentWord) currentWord.classList.add("now");
+  }
+
+  function follow() {
+    highlightWord();
+    frame = player.paused || player.ended ? 0 : window.requestAnimationFrame(follow);
+  }
+  function startFollowing() { if (!frame) frame = window.requestAnimationFrame(follow); }
+
+  readList();
   player.addEventListener("timeupdate", highlight);
-  player.addEventListener("seeked", highlight);
-  document.getElementById("segments").addEventListener("click", function (event) {
-    var segment = event.target.closest(".segment");
+  player.addEventListener("seeked", function () { highlight(); highlightWord(); });
+  player.addEventListener("play", startFollowing);
+  player.addEventListener("playing", startFollowing);
+  player.addEventListener("pause", highlightWord);
+
+  function onListClick(event) {
+    var segment = event.target.closest(".segment, .omitted");
     if (!segment) return;
     if (event.target.classList.contains("pick")) { pickPassages(); return; }
     seek(parseFloat(segment.dataset.start), true);
     history.replaceState(null, "", "#t=" + segment.dataset.start + "," + segment.dataset.end);
-  });
+  }
+  reading.addEventListener("click", onListClick);
+  if (machine) machine.addEventListener("click", onListClick);
+
+  // The switch between the official text and the machine transcript.
+  var toggle = document.getElementById("layer-toggle");
+  if (toggle && machine) {
+    toggle.addEventListener("click", function () {
+      var showMachine = toggle.getAttribute("aria-pressed") !== "true";
+      toggle.setAttribute("aria-pressed", showMachine ? "true" : "false");
+      reading.hidden = showMachine;
+      machine.hidden = !showMachine;
+      slice(document.querySelectorAll("[data-layer-show]")).forEach(function (el) {
+        el.hidden = el.dataset.layerShow !== (showMachine ? "asr" : "official");
+      });
+      if (current) { current.classList.remove("speaking"); current.removeAttribute("aria-current"); }
+      if (currentWord) currentWord.classList.remove("now");
+      current = currentWord = null;
+      list = showMachine ? machine : reading;
+      readList();
+      highlight();
+      highlightWord();
+    });
+  }
   window.addEventListener("hashchange", function () { seek(fragmentStart(), false); });
   var start = fragmentStart();
   if (start !== null) seek(start, false);
@@ -103,7 +169,12 @@
   var cite = document.getElementById("cite");
   cite.addEventListener("click", function () {
     var seg = current || segments[0];
-    var quote = seg ? seg.querySelector(".text").textContent.trim() : "";
+    var quote = "";
+    if (seg) {  // the words as shown, without the screen readers' "(said: ...)" notes
+      var shown = seg.querySelector(".text").cloneNode(true);
+      slice(shown.querySelectorAll(".said")).forEach(function (note) { note.remove(); });
+      quote = shown.textContent.replace(/\s+/g, " ").trim();
+    }
     var from = seg ? seg.dataset.start : "0", to = seg ? seg.dataset.end : "";
     var parts = [cite.dataset.title, cite.dataset.date, cite.dataset.speaker].filter(Boolean);
     var text = parts.join(", ") + (quote ? ": \u201c" + quote + "\u201d" : "") + " " +
