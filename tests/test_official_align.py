@@ -73,6 +73,14 @@ def test_numbers_elisions_accents_and_punctuation_normalise_alike() -> None:
     assert tokens("«", "fr") == []
 
 
+def test_roman_numerals_read_as_the_numbers_said() -> None:
+    """Texts write "XXIe siècle", "Sonnet II", "Louis XIV"; Whisper writes digits or words."""
+    assert tokens("XXIe", "fr") == tokens("21e", "fr") == tokens("vingt-et-unième", "fr")
+    assert tokens("II", "en") == tokens("2.", "en") == ["two"]
+    assert tokens("XIV", "fr") == tokens("quatorze", "fr")
+    assert tokens("I", "en") == ["i"] and tokens("Xi", "en") == ["xi"]  # a word, a name
+
+
 def test_a_long_passage_with_no_word_in_common_pairs_nothing() -> None:
     """Too big for the similarity re-alignment: a passage left out and another said instead."""
     size = int(MAX_REALIGN_CELLS ** 0.5) + 1

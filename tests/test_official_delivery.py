@@ -219,3 +219,15 @@ def test_a_changed_word_before_a_full_stop_is_found(session_indexer: Indexer, en
     assert said in speech.words
     found = departures(speech.forced(speech.text.replace(said, written)))
     assert [(d.kind, d.official, d.said) for d in found] == [("changed", written, said)], found
+
+
+def test_heard_words_split_at_an_elision_are_joined_as_written() -> None:
+    """Whisper writes "c'était" as " c" + "'était": the report says what was heard."""
+    words = [*heard_as_written(["Le", "conseil", "a", "dit"], -2.0),
+             AlignedWord("ces", 0.0, 0.2, 0.001, "substituted", heard="c",
+                         heard_probability=0.9),
+             AlignedWord("désaccords", 0.2, 0.8, 0.001, "substituted", heard="'était",
+                         heard_probability=0.8),
+             *heard_as_written(["avec", "la", "Russie", "hier"], 1.0)]
+    found, = departures(Alignment(words, 0.8, 0.8, [], [], [], "fr"))
+    assert (found.official, found.said) == ("ces désaccords", "c'était")

@@ -113,6 +113,18 @@ def changed(words: list[AlignedWord]) -> list[Departure]:
                 if not heard or heard[-1] != each.heard:
                     heard.append(each.heard)
             found.append(Departure("changed", run[0].start, run[-1].end,
-                                   " ".join(each.text for each in run), " ".join(heard)))
+                                   " ".join(each.text for each in run), joined(heard)))
             run = []
     return found
+
+
+ELISION_MARKS = ("'", "’")
+
+
+def joined(pieces: list[str]) -> str:
+    """Heard words as written: no space at an elision Whisper split (" c" + "'était")."""
+    text = ""
+    for piece in pieces:
+        glued = piece.startswith(ELISION_MARKS) or text.endswith(ELISION_MARKS)
+        text += piece if glued or not text else " " + piece
+    return text
