@@ -25,6 +25,7 @@ PAGES = {
     "home": "/",
     "search": "/search?q=terrorisme",
     "player": None,  # the first hit of the search, opened at its second
+    "delivery": "/delivery",  # that video's check against delivery (after the player)
     "register": "/register",
     "login": "/login",
 }
@@ -74,11 +75,15 @@ def main() -> int:
                     context = browser.new_context(viewport=viewport, is_mobile=size == "phone",
                                                   locale={"en": "en-GB", "fr": "fr-FR"}[language])
                     page = context.new_page()
+                    player = ""
                     for name, path in PAGES.items():
                         if path is None:
                             page.goto(f"{base}/search?q=terrorisme")
                             page.locator("a.play").first.click()
                             page.wait_for_selector(".segment.speaking")
+                            player = page.url.split("#")[0].split("?")[0]
+                        elif path == "/delivery":
+                            page.goto(player + path)
                         else:
                             page.goto(base + path)
                         target = args.out / f"{name}-{language}-{size}.png"
