@@ -231,3 +231,15 @@ def test_heard_words_split_at_an_elision_are_joined_as_written() -> None:
              *heard_as_written(["avec", "la", "Russie", "hier"], 1.0)]
     found, = departures(Alignment(words, 0.8, 0.8, [], [], [], "fr"))
     assert (found.official, found.said) == ("ces désaccords", "c'était")
+
+
+def test_an_omitted_sentence_beside_a_change_does_not_hide_it() -> None:
+    """Unheard words (the omitted sentence) say nothing of how well the speech was heard."""
+    omitted = [AlignedWord(text, 0.0, 0.0, 0.0, "interpolated")
+               for text in ["Merci", "d'être", "venus", "si", "nombreux."]]
+    words = [*omitted,
+             AlignedWord("président", 0.0, 0.4, 0.001, "substituted", heard="ministre",
+                         heard_probability=0.9),
+             *heard_as_written(["a", "parlé", "pendant", "15", "minutes"], 0.4)]
+    found, = departures(Alignment(words, 0.5, 0.5, [], [], [], "fr"))
+    assert (found.official, found.said) == ("président", "ministre")

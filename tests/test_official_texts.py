@@ -110,9 +110,9 @@ def french_pdf(path: Path, pages: list[list[str]], title: str = "") -> Path:
 def test_real_statement_keeps_paragraphs_digits_elisions_and_punctuation() -> None:
     text = read_official_text(STATEMENT)
     assert text.source_format == "text"
-    # Every line is kept, the sample's "# " header lines included (documented rule).
-    assert text.paragraphs[0].text.startswith("# Déclaration à la presse")
-    assert len(text.paragraphs) == 10  # the two header lines make one
+    # The sample is the statement alone (its title and date are in the sidecar JSON).
+    assert text.paragraphs[0].text.startswith("Mesdames, Messieurs, je viens de présider")
+    assert len(text.paragraphs) == 9
     assert all(p.start is None and p.end is None for p in text.paragraphs)
     words = text.words()
     surfaces = [w.text for w in words]

@@ -38,8 +38,9 @@ Where Whisper could not follow the speech at all, both probabilities are guesses
 statement (synthesized French, 27% of the words misheard), the ratio alone reported 11 changes
 against a text read exactly: "vers" heard "mais", "29" heard "mains de", each amid other
 misheard words (3 to 6 of their 8 neighbours). So a change also needs its context heard as
-written: at least MIN_CONTEXT_MATCHED of the CONTEXT_WORDS words each side (other changes
-aside, so that two adjacent changes do not hide each other). Planted changes sit in well-heard
+written: at least MIN_CONTEXT_MATCHED of the CONTEXT_WORDS words each side of its run of
+refused words (unheard words aside, so that an omitted sentence beside a change does not hide
+it; two refused words a word apart, amid a garbled stretch, hide each other). Planted changes sit in well-heard
 context (0.8 to 1.0); on the demo, one false change is left ("tangible." heard "île.").
 """
 
@@ -87,10 +88,16 @@ def refused(word: AlignedWord) -> bool:
 
 
 def heard_context(words: list[AlignedWord], index: int, flags: list[bool]) -> float:
-    """Share of the neighbours heard as written, the other refused words left out."""
-    around = [i for i in range(max(0, index - CONTEXT_WORDS),
-                               min(len(words), index + CONTEXT_WORDS + 1))
-              if i != index and not flags[i]]
+    """Share of the heard neighbours heard as written: the run of refused words this one
+    belongs to, and words not heard at all (an omitted passage beside a change), left out."""
+    first = stop = index
+    while first > 0 and flags[first - 1]:
+        first -= 1
+    while stop + 1 < len(words) and flags[stop + 1]:
+        stop += 1
+    around = [i for i in range(max(0, first - CONTEXT_WORDS),
+                               min(len(words), stop + CONTEXT_WORDS + 1))
+              if not first <= i <= stop and words[i].status != "interpolated"]
     if not around:
         return 1.0
     return sum(words[i].status == "matched" for i in around) / len(around)
