@@ -243,3 +243,20 @@ def test_an_omitted_sentence_beside_a_change_does_not_hide_it() -> None:
              *heard_as_written(["a", "parlé", "pendant", "15", "minutes"], 0.4)]
     found, = departures(Alignment(words, 0.5, 0.5, [], [], [], "fr"))
     assert (found.official, found.said) == ("président", "ministre")
+
+
+def test_words_said_but_not_written_by_whisper_are_not_omitted(session_indexer: Indexer,
+                                                                engine, corpus: Path) -> None:
+    """Spontaneous French: Whisper drops the stammer "j- j- je je" the human reference has.
+    Those words were said: the audio has room for them, where a sentence nobody said is
+    squeezed into a fraction of a second."""
+    import csv
+
+    rows = list(csv.reader((corpus / "fr_tcof_separation.ref_segments.tsv").open(
+        encoding="utf-8"), delimiter="\t"))
+    media = corpus / "fr_tcof_separation.wav"
+    outcome = session_indexer.transcribe_file(media)
+    transcript = load_transcript(session_indexer.settings.transcripts_dir, outcome.video_id)
+    text = " ".join(row[3] for row in rows).split()
+    found = departures(force_align(align(text, transcript), load_audio(media), engine.model))
+    assert not of_kind(found, "omitted"), found
