@@ -227,8 +227,8 @@ def main() -> None:
         "Reading: the changed 'de' of the read-along (its only false positive, found twice) is",
         "Whisper hearing 'du' at 0.98 where the decoder gives the written 'de' 0.001: most",
         "likely what the reader said. Found 'added' can exceed planted when a chance match",
-        "('la') splits a passage in two. Changed words written before a full stop are missed:",
-        "forced.py averages the '.' token's probability into the word's (delivery.py).", ""])
+        "('la') splits a passage in two. A changed word written before a full stop is judged",
+        "on its spoken pieces (forced.py); some are still missed (delivery.py).", ""])
     print(report)
     NOTES.parent.mkdir(parents=True, exist_ok=True)
     NOTES.write_text(report, encoding="utf-8")

@@ -105,3 +105,27 @@ def test_workers_section_measured_real_celery_workers(quick_run: Path) -> None:
     assert commit["segments"] > 0 and commit["capacity_single"] > 0
     page = (quick_run / "benchmarks.md").read_text(encoding="utf-8")
     assert "(benchmarks/workers.png)" in page and "saturates at" in page
+
+
+def test_official_word_errors_use_the_accuracy_normalisation() -> None:
+    from bench.official import word_errors
+
+    # Digits against words, elisions and case are the normalisation's, not errors.
+    assert word_errors("L'OTAN compte 29 membres.", "l otan compte vingt-neuf membres",
+                       "fr") == (0, 6, [])  # "l otan compte vingt neuf membres"
+    errors, words, listed = word_errors("Mr. Quilter is the apostle", "Mr Quilter is an apostle",
+                                        "en")
+    assert (errors, words, listed) == (1, 5, ["the -> an"])
+    assert word_errors("ask not", "", "en") == (2, 2, ["ask not -> (nothing)"])
+
+
+def test_official_section_scored_both_layers(quick_run: Path) -> None:
+    data = json.loads((quick_run / "official.json").read_text())
+    assert set(data["wer"]) == {"machine", "official"}
+    assert data["wer"]["official"] <= data["wer"]["machine"]
+    assert data["attach_speed"] > 0 and data["align_share"] > 0
+    assert set(data["departures"]) == {"omitted", "added", "changed"}
+    for item in data["files"]:
+        assert item["stages"]["align"] > 0 and item["attach_seconds"] > 0
+    page = (quick_run / "benchmarks.md").read_text(encoding="utf-8")
+    assert "(benchmarks/official-wer.png)" in page
