@@ -260,3 +260,18 @@ def test_words_said_but_not_written_by_whisper_are_not_omitted(session_indexer: 
     text = " ".join(row[3] for row in rows).split()
     found = departures(force_align(align(text, transcript), load_audio(media), engine.model))
     assert not of_kind(found, "omitted"), found
+
+
+def test_passages_do_not_overlap_an_added_passage(session_indexer: Indexer, engine) -> None:
+    """The text leaves out a sentence that is said: the official words around it keep to their
+    own audio, so the reading (and the subtitles made from it) never says two things at once."""
+    from indexer.official.passages import reading_passages
+
+    media = FIXTURES / "en_budget.mp3"
+    speech = Speech(session_indexer, media, media.with_name("en_budget.ref.txt"), engine.model)
+    removed = "We will build three schools and a swimming pool."
+    alignment = speech.forced(speech.text.replace(removed + " ", ""))
+    passages = reading_passages(alignment, speech.transcript)
+    assert [p.source for p in passages].count("asr") == 1
+    for before, after in zip(passages, passages[1:]):
+        assert after.start >= before.end - 0.05, (before, after)

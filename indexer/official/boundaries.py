@@ -62,6 +62,23 @@ class Speech:
         return None if first is None else (first, last)
 
 
+def without_spans(speech: Speech, spans: Sequence[tuple[float, float]]) -> Speech:
+    """The speech regions minus `spans` (sorted): audio no official word may take."""
+    regions = list(speech.regions)
+    for cut_start, cut_end in spans:
+        kept: list[tuple[float, float]] = []
+        for start, end in regions:
+            if end <= cut_start or start >= cut_end:
+                kept.append((start, end))
+                continue
+            if start < cut_start:
+                kept.append((start, cut_start))
+            if end > cut_end:
+                kept.append((cut_end, end))
+        regions = kept
+    return Speech(regions)
+
+
 def speech_probabilities(audio: np.ndarray) -> np.ndarray:
     """Silero's speech probability for each 32 ms chunk of the audio (16 kHz mono float32)."""
     if len(audio) == 0:

@@ -40,8 +40,9 @@ against a text read exactly: "vers" heard "mais", "29" heard "mains de", each am
 misheard words (3 to 6 of their 8 neighbours). So a change also needs its context heard as
 written: at least MIN_CONTEXT_MATCHED of the CONTEXT_WORDS words each side of its run of
 refused words (unheard words aside, so that an omitted sentence beside a change does not hide
-it; two refused words a word apart, amid a garbled stretch, hide each other). Planted changes sit in well-heard
-context (0.8 to 1.0); on the demo, one false change is left ("tangible." heard "île.").
+it; two refused words a word apart, amid a garbled stretch, hide each other). Planted changes
+sit in well-heard context (0.8 to 1.0); on the demo, two false changes are left ("tangible."
+heard "île.", "ces désaccords" heard "c'était").
 """
 
 from __future__ import annotations

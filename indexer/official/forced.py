@@ -42,7 +42,7 @@ from faster_whisper.tokenizer import Tokenizer
 
 from ..decode import SAMPLE_RATE
 from .align import AlignedWord, Alignment, official_span
-from .boundaries import Speech, snap, speech_regions, without_pauses
+from .boundaries import Speech, snap, speech_regions, without_pauses, without_spans
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +78,9 @@ def force_align(alignment: Alignment, audio: np.ndarray, model,
                           task="transcribe", language=language or alignment.language)
     word_tokens = [tokenizer.encode(" " + word.text) for word in alignment.words]
     speech = speech_regions(audio) if cut_pauses else Speech([])
+    # Passages said but not in the text are not the text's audio either: forced through the
+    # text alone, the DTW would stretch their neighbours over them.
+    speech = without_spans(speech, [(span.start, span.end) for span in alignment.added_spans])
     # No speech the VAD can hear (music?), or not asked: the DTW over the whole audio.
     cut_audio, cut = without_pauses(audio, speech if speech.regions
                                     else Speech([(0.0, duration)]))
@@ -200,7 +203,7 @@ def ordered(words: list[AlignedWord], duration: float) -> list[AlignedWord]:
     for word in words:
         start = min(max(word.start, previous_start), duration)
         end = min(max(word.end, start, previous_end), duration)
-        result.append(replace(word, start=round(start, 3), end=round(end, 3),
+        result.append(replace(word, start=round(float(start), 3), end=round(float(end), 3),
                               confidence=min(max(word.confidence, 0.0), 1.0)))
         previous_start, previous_end = start, end
     return result
