@@ -81,6 +81,7 @@ def test_sidecar_text_is_attached_later_without_transcribing_again(
     outcome = Indexer(Settings(data_dir=data_dir)).index_file(talk)
     assert outcome.status == "indexed", outcome.reason
     assert not outcome.transcribed and "attached" in outcome.reason
+    assert outcome.stages["align"] > 0 and "transcription" not in outcome.stages
     transcript = saved(data_dir)
     assert transcript.created == machine.created  # the same machine transcript
     assert transcript.official is not None and transcript.official.source == "talk.txt"

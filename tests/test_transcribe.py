@@ -129,6 +129,6 @@ def test_index_outcome_says_where_the_time_went(session_indexer, tmp_path: Path)
     indexer.__dict__.update(engine=session_indexer.engine, tagger=session_indexer.tagger)
     outcome = indexer.index_file(copy_fixture("en_nato.mp3", tmp_path))
     assert outcome.status == "indexed", outcome.reason
-    assert set(outcome.stages) == set(STAGES)
+    assert set(outcome.stages) == set(STAGES) - {"align"}  # no official text: nothing aligned
     assert all(seconds >= 0 for seconds in outcome.stages.values())
     assert sum(outcome.stages.values()) <= outcome.seconds
