@@ -82,7 +82,8 @@ def indexed(session_indexer: Indexer) -> Indexer:
     """The French, English and mixed fixtures, transcribed and indexed once."""
     for name in ("fr_otan.flac", "en_nato.mp3", "mixed_fr_en.ogg"):
         outcome = session_indexer.index_file(FIXTURES / name)
-        assert outcome.status == "indexed", outcome.reason
+        # "skipped": a test that ran first indexed a copy into the session data dir.
+        assert outcome.status in ("indexed", "skipped"), outcome.reason
     return session_indexer
 
 
