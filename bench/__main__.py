@@ -54,6 +54,9 @@ def summary(text: str) -> str:
     return table(["target", "measured", "limit", "", "section"], rows)
 
 
+STANDALONE_MARK = "<!-- standalone benches -->"
+
+
 def assemble(old: str, rendered: dict[str, str], command: str) -> str:
     """The page: header and summary made anew, sections replaced or kept from `old`."""
     blocks = []
@@ -66,6 +69,10 @@ def assemble(old: str, rendered: dict[str, str], command: str) -> str:
         if match:
             blocks.append(match.group(0))
     body = "\n\n".join(blocks)
+    # Results of the standalone benches (bench/forced_alignment.py, official_departures.py),
+    # pasted below this mark, are kept as they are.
+    if STANDALONE_MARK in old:
+        body += "\n\n" + old[old.index(STANDALONE_MARK):].strip()
     header = "\n".join([
         "# Benchmarks",
         "",

@@ -129,3 +129,13 @@ def test_official_section_scored_both_layers(quick_run: Path) -> None:
         assert item["stages"]["align"] > 0 and item["attach_seconds"] > 0
     page = (quick_run / "benchmarks.md").read_text(encoding="utf-8")
     assert "(benchmarks/official-wer.png)" in page
+
+
+def test_standalone_bench_results_survive_a_regeneration() -> None:
+    """The word-times and departures benches run alone; their pasted results must not be lost
+    when `python -m bench` writes the page again."""
+    from bench.__main__ import STANDALONE_MARK, assemble
+
+    old = f"# Benchmarks\n\n{STANDALONE_MARK}\n## Word times\n\n| a | b |\n"
+    page = assemble(old, {}, "python -m bench --only official")
+    assert page.rstrip().endswith(f"{STANDALONE_MARK}\n## Word times\n\n| a | b |")
