@@ -8,8 +8,6 @@ where the speaker did not read the text as published.
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from flask import Blueprint, jsonify, render_template
 
 from indexer.records import Transcript
@@ -40,4 +38,4 @@ def api_report(video_id: str):
     transcript = load(video_id)  # an unknown id: the errors module answers 404 in JSON
     layer = transcript.official
     return jsonify(video_id=transcript.video_id, official_text=official_text(transcript),
-                   departures=[asdict(d) for d in layer.departures] if layer else [])
+                   departures=[d.to_dict() for d in layer.departures] if layer else [])
