@@ -29,12 +29,8 @@ $(MO): search_app/translations/fr/LC_MESSAGES/messages.po $(STAMP)
 models: install
 	$(BIN)/speechsearch --data-dir $(DATA_DIR) models
 
-# An index made by an older version (another index format, which `index` and the site refuse)
-# is first rebuilt from the transcripts: needs_rebuild exits 1 for one (search_index/opening.py).
+# An index made by an older version is rebuilt from the transcripts first (`index` does it).
 index: models
-	$(BIN)/python -c 'import sys, pathlib, indexer.search_index as ix; \
-		sys.exit(ix.needs_rebuild(pathlib.Path(sys.argv[1])))' '$(DATA_DIR)/index' \
-		|| $(BIN)/speechsearch --data-dir $(DATA_DIR) reindex
 	$(BIN)/speechsearch --data-dir $(DATA_DIR) index $(DATA_DIR)/samples
 
 # Indexes the samples (already indexed files are skipped), then serves the site.

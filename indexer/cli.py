@@ -27,7 +27,7 @@ from .jobs.commands import enqueue_files, jobs, worker
 from .language import DEFAULT_LANGUAGES
 from .pipeline import FileOutcome, Indexer, IndexOptions, MetadataError, validate_date
 from .records import Metadata
-from .reindex import rebuild_index
+from .reindex import rebuild_if_older, rebuild_index
 from .search_index import query_index
 from .store import TranscriptNotFound, load_transcript
 from .whisper_models import provision_base_model
@@ -139,6 +139,9 @@ def index(ctx: click.Context, paths: tuple[Path, ...], engine: str, model: str, 
         if enqueue_files(settings, files, options.metadata, force):
             ctx.exit(1)
         return
+    rebuilt = rebuild_if_older(settings)  # after an upgrade: the old index is refused
+    if rebuilt:
+        click.echo(f"index rebuilt in this version's format: {rebuilt.videos} videos")
     indexer = Indexer(settings, options)
     outcomes = []
     for number, path in enumerate(files, start=1):

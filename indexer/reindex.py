@@ -17,6 +17,7 @@ from .config import Settings
 from .gazetteer import Gazetteer
 from .index_writer import IndexWriter
 from .records import Transcript
+from .search_index import needs_rebuild
 from .store import TranscriptNotFound, iter_video_ids, load_transcript
 
 logger = logging.getLogger(__name__)
@@ -52,3 +53,13 @@ def rebuild_index(settings: Settings, gazetteer: Gazetteer | None = None) -> Reb
     logger.info("index %s rebuilt: %d videos, %d segments", settings.index_dir,
                 outcome.videos, outcome.segments)
     return outcome
+
+
+def rebuild_if_older(settings: Settings, gazetteer: Gazetteer | None = None) -> Rebuilt | None:
+    """After an upgrade that changed the index format, the index rebuilt from the transcripts
+    (what `index` and `serve` do before anything else); None when it is of this format."""
+    if not needs_rebuild(settings.index_dir):
+        return None
+    logger.warning("the index in %s is of an older format: rebuilding it from the transcripts "
+                   "(nothing is transcribed again)", settings.index_dir)
+    return rebuild_index(settings, gazetteer)

@@ -13,8 +13,7 @@ from flask import Flask
 
 from indexer.cli_common import data_dir_option, settings_from
 from indexer.jobs.embedded import EmbeddedRunner
-from indexer.reindex import rebuild_index
-from indexer.search_index import needs_rebuild
+from indexer.reindex import rebuild_if_older
 
 from . import create_app
 from .account import send_newsletter_issue
@@ -53,11 +52,10 @@ def serve(ctx: click.Context, host: str, port: int, threads: int,
     """
     app = app_for(ctx, data_dir)
     archive = app.extensions["archive"]
-    if needs_rebuild(archive.settings.index_dir):  # an upgrade changed the index format
-        click.echo("The search index is of an older format: rebuilding it from the "
-                   "transcripts (nothing is transcribed again)...")
-        rebuilt = rebuild_index(archive.settings, archive.gazetteer)
-        click.echo(f"Rebuilt: {rebuilt.videos} videos, {rebuilt.segments} passages.")
+    rebuilt = rebuild_if_older(archive.settings, archive.gazetteer)  # after an upgrade
+    if rebuilt:
+        click.echo(f"Index rebuilt in this version's format: {rebuilt.videos} videos, "
+                   f"{rebuilt.segments} passages.")
     workers = int(app.config["JOB_WORKERS"])
     if workers and not app.config.get("BROKER_URL"):
         EmbeddedRunner(app.extensions["jobs"], workers).start()

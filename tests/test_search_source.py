@@ -167,8 +167,8 @@ def test_a_schema_1_transcript_loads_and_indexes_as_machine_words(
 
 def test_the_index_is_of_format_4_and_older_ones_are_rebuilt_from_the_transcripts(
         tmp_path: Path, models_dir: Path, gazetteer: Gazetteer) -> None:
-    """Format 3 had no `source`: refused, and `needs_rebuild` says so (what `make run` checks
-    before indexing, then runs `speechsearch reindex`); rebuilt, it has the sources."""
+    """Format 3 had no `source`: refused, and `needs_rebuild` says so (what `index` and `serve`
+    check first, then rebuild); rebuilt, it has the sources."""
     from indexer.search_index import needs_rebuild
 
     assert FORMAT_VERSION == 4

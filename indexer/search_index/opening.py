@@ -15,7 +15,8 @@ than read half right. Formats so far:
    for the source filter, query field and facet.
 
 An index of an older format is rebuilt from the transcripts, the archive's source of truth
-(`speechsearch reindex`); `make run` does so by itself when `needs_rebuild` says so.
+(`speechsearch reindex`); `index` and `serve` do so by themselves when `needs_rebuild` says
+so (reindex.rebuild_if_older).
 
 Indexes made before the version was stored have no file. One of today's layout (the fields
 and analyzers of `make_schema`, and not the marker `PAIRS_INCOMPLETE` that said "these old
