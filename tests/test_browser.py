@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.resources
 import re
 import shutil
 import time
@@ -348,20 +349,22 @@ def test_keyboard_only(server: str, page) -> None:
 @pytest.mark.parametrize("language", ["en", "fr"])
 def test_no_serious_accessibility_violations(server: str, page, path: str,
                                              language: str) -> None:
-    import importlib.resources
-
     if path == "PLAYER":
         page.goto(f"{server}/search?q=brussels&ui={language}")
         page.locator("a.play").first.click()
         page.wait_for_selector("#segments")
     else:
         page.goto(server + path.format(ui=language))
+    assert serious_violations(page) == []
+
+
+def serious_violations(page) -> list[tuple]:
+    """axe-core's serious and critical violations on the page (id, impact, first targets)."""
     axe = importlib.resources.files("axe_playwright_python") / "axe.min.js"
     page.evaluate(axe.read_text(encoding="utf-8"))  # a <script> tag would break the site's CSP
     results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-               for v in results["violations"] if v["impact"] in ("serious", "critical")]
-    assert serious == []
+    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+            for v in results["violations"] if v["impact"] in ("serious", "critical")]
 
 
 @pytest.mark.parametrize("path", ["/search?q=afghanistan&ui=fr", "PLAYER"])

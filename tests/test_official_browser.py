@@ -4,12 +4,10 @@ plays its departures; axe-core checks both pages."""
 
 from __future__ import annotations
 
-import importlib.resources
-
 import pytest
 from conftest import serving
 from official_support import official_archive
-from test_browser import browser, csp_checked_context  # noqa: F401 (browser: a fixture)
+from test_browser import browser, csp_checked_context, serious_violations  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -111,12 +109,7 @@ def test_no_serious_accessibility_violations(server: str, archive, page, path: s
         page.locator("#segments .segment").first.locator(".seek").click()
         page.wait_for_function(NOW)
         page.locator(".w.changed").first.focus()
-    axe = importlib.resources.files("axe_playwright_python") / "axe.min.js"
-    page.evaluate(axe.read_text(encoding="utf-8"))  # a <script> tag would break the site's CSP
-    results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-               for v in results["violations"] if v["impact"] in ("serious", "critical")]
-    assert serious == []
+    assert serious_violations(page) == []
 
 
 @pytest.mark.parametrize("path", ["/videos/{budget}?ui=fr", "/videos/{budget}/delivery?ui=fr"])
