@@ -18,6 +18,7 @@ from tqdm import tqdm
 
 from .cli_common import data_dir_option, settings_from
 from .cli_group import SpeechSearchGroup
+from .corrections_command import history, revert_command
 from .decode import iter_media_files
 from .delivery_command import delivery
 from .engines import ENGINE_NAMES, EngineOptions
@@ -27,7 +28,7 @@ from .jobs.commands import enqueue_files, jobs, worker
 from .language import DEFAULT_LANGUAGES
 from .pipeline import FileOutcome, Indexer, IndexOptions, MetadataError, validate_date
 from .records import Metadata
-from .reindex import rebuild_if_older, rebuild_index
+from .reindex import prepare_index, rebuild_index, repair_pending
 from .search_index import query_index
 from .store import TranscriptNotFound, load_transcript
 from .whisper_models import provision_base_model
@@ -139,7 +140,8 @@ def index(ctx: click.Context, paths: tuple[Path, ...], engine: str, model: str, 
         if enqueue_files(settings, files, options.metadata, force):
             ctx.exit(1)
         return
-    rebuilt = rebuild_if_older(settings)  # after an upgrade: the old index is refused
+    # After an upgrade the old index is refused: rebuilt; an interrupted rewrite: finished.
+    rebuilt = prepare_index(settings)
     if rebuilt:
         click.echo(f"index rebuilt in this version's format: {rebuilt.videos} videos")
     indexer = Indexer(settings, options)
@@ -285,7 +287,9 @@ def reindex(ctx: click.Context, data_dir: Path | None) -> None:
         speechsearch reindex
     """
     settings = settings_from(ctx, data_dir)
-    rebuilt = rebuild_index(settings, Gazetteer.load(settings.gazetteer_path))
+    gazetteer = Gazetteer.load(settings.gazetteer_path)
+    repair_pending(settings, gazetteer)  # an interrupted revision is recorded first
+    rebuilt = rebuild_index(settings, gazetteer)
     click.echo(f"rebuilt the index of {settings.data_dir} from {rebuilt.videos} transcript(s), "
                f"{rebuilt.segments} passages")
     for video_id in rebuilt.unreadable:
@@ -298,6 +302,8 @@ def reindex(ctx: click.Context, data_dir: Path | None) -> None:
 main.add_command(jobs)
 main.add_command(delivery)
 main.add_command(worker)
+main.add_command(history)
+main.add_command(revert_command)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
