@@ -178,8 +178,8 @@ def _kept_entities(entities: list[Entity], text: str) -> list[Entity]:
 
 def split(segment: Segment, word: int, now: str) -> list[Segment]:
     if not 0 < word < len(segment.words):
-        raise EditError(f"a passage is split before one of its words 1 to "
-                        f"{len(segment.words) - 1}, not {word}")
+        raise EditError(f"a passage is split before one of its words 2 to "
+                        f"{len(segment.words)}, not {word + 1}")
     first_words, second_words = segment.words[:word], segment.words[word:]
     first_text = _text_of(first_words, segment.text)
     second_text = _text_of(second_words, segment.text)
