@@ -93,7 +93,7 @@ def _touched(transcript: Transcript) -> list[str]:
 
 
 def save_edits(settings: Settings, gazetteer: Gazetteer, video_id: str, edits: list[Edit], *,
-               base: int | None, author: str, message: str = "",
+               base: int | None, author: str, message: str = "", kind: str = "edit",
                now: str | None = None) -> Saved:
     """`edits` made one after the other on the reading layer, saved as one revision."""
     if not edits:
@@ -107,7 +107,7 @@ def save_edits(settings: Settings, gazetteer: Gazetteer, video_id: str, edits: l
 
     yours = [e.text or f"{e.operation} passage {e.passage}" for e in edits]
     return commit_layer(settings, gazetteer, video_id, make, base=base, author=author,
-                        message=message, now=now, yours=yours)
+                        message=message, kind=kind, now=now, yours=yours)
 
 
 def revert(settings: Settings, gazetteer: Gazetteer, video_id: str, number: int, *,
