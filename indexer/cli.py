@@ -75,7 +75,11 @@ def _check_date(ctx, param, value: str | None) -> str | None:
 @click.option("--date", callback=_check_date, help="Date, YYYY-MM-DD.")
 @click.option("--speaker", help="Speaker's name.")
 @click.option("--event", help="Event, e.g. 'NATO-Russia Council, Brussels'.")
-@click.option("--force", is_flag=True, help="Transcribe and index again files already indexed.")
+@click.option("--force", is_flag=True, help="Transcribe and index again files already indexed "
+              "(the archivists' corrected passages are kept, matched by time).")
+@click.option("--discard-corrections", is_flag=True,
+              help="With --force: drop the archivists' corrections instead of keeping them (a "
+                   "revision: `speechsearch revert` brings them back).")
 @click.option("--beam-size", type=click.IntRange(1, 10), default=5, show_default=True,
               help="Beam search width: 1 is faster, 5 more accurate.")
 @click.option("--no-prompt", is_flag=True,
@@ -91,8 +95,8 @@ def _check_date(ctx, param, value: str | None) -> str | None:
 @click.pass_context
 def index(ctx: click.Context, paths: tuple[Path, ...], engine: str, model: str, language: str,
           title: str | None, date: str | None, speaker: str | None, event: str | None,
-          force: bool, beam_size: int, no_prompt: bool, official_text: Path | None,
-          queue: bool, data_dir: Path | None) -> None:
+          force: bool, discard_corrections: bool, beam_size: int, no_prompt: bool,
+          official_text: Path | None, queue: bool, data_dir: Path | None) -> None:
     """Transcribe and index media files or folders (searched recursively).
 
     Each file is identified by its content: a file already indexed is skipped, even renamed.
@@ -116,7 +120,11 @@ def index(ctx: click.Context, paths: tuple[Path, ...], engine: str, model: str, 
         metadata=Metadata(title=title or "", date=date or "", speaker=speaker or "",
                           event=event or ""),
         engine_options=EngineOptions(beam_size=beam_size), official_text=official_text,
+        discard_corrections=discard_corrections,
     )
+    if discard_corrections and (not force or queue):
+        raise click.UsageError("--discard-corrections goes with --force (transcribing again "
+                               "here), not without it nor with --queue.")
     files = iter_media_files(list(paths))
     if not files:
         raise click.ClickException("No media files found in: " + ", ".join(map(str, paths)))

@@ -22,8 +22,10 @@ from datetime import date, datetime, timezone
 from functools import cached_property
 from pathlib import Path
 
+from . import reindex_journal
 from .chunking import ChunkingOptions
 from .config import Settings
+from .corrections.retranscribe import carry_corrections
 from .decode import MediaError, load_audio, probe
 from .engines import Engine, EngineOptions, load_engine
 from .entities import EntityTagger
@@ -61,6 +63,8 @@ class IndexOptions:
     engine_options: EngineOptions = field(default_factory=EngineOptions)
     chunking: ChunkingOptions = field(default_factory=ChunkingOptions)
     official_text: Path | None = None  # for the one file indexed; else each file's sidecar
+    # With force: drop the archivists' corrections instead of keeping them (a revision too)
+    discard_corrections: bool = False
 
 
 # Sidecar official texts, looked up in this order beside the media (talk.mp4 -> talk.txt).
@@ -208,6 +212,9 @@ class Indexer:
             return FileOutcome(path, "transcribed", "from saved transcript", video_id,
                                media.duration), None
         metadata = merge_metadata(path, overrides)
+        # Transcribed again: the archivists' corrections are carried over (corrections/).
+        old = load_transcript(transcripts, video_id) if has_transcript(transcripts, video_id) \
+            else None
         self.engine, self.tagger  # loaded once, before the clock starts: speed is per file
         started = time.monotonic()
         clock = StageClock()
@@ -221,7 +228,13 @@ class Indexer:
             with clock.stage("align"):
                 transcript, reason = self._with_text(transcript, audio, official, None)
         with clock.stage("store"):
-            save_transcript(transcripts, transcript)
+            if old is None:
+                save_transcript(transcripts, transcript)
+            else:
+                carried = carry_corrections(self.settings, old, transcript,
+                                            self.options.discard_corrections)
+                transcript = carried.transcript
+                reason = "; ".join(r for r in (reason, carried.note) if r)
         logger.info("%s: %s", path.name, clock.summary())
         return FileOutcome(path, "transcribed", reason, video_id, media.duration,
                            transcribed=True, seconds=time.monotonic() - started,
@@ -286,3 +299,5 @@ class Indexer:
 
     def _add(self, transcript: Transcript) -> None:
         IndexWriter(self.settings, self.gazetteer).add([transcript])
+        # A re-transcription's revision left a pending note: its index commit is done.
+        reindex_journal.clear(self.settings.data_dir, transcript.video_id)
