@@ -14,9 +14,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from wtforms import StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import BooleanField, StringField
+from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
+from indexer.corrections.names import add_name
 from indexer.corrections.replace import (
     BATCHES_DIR,
     Batch,
@@ -28,6 +29,7 @@ from indexer.corrections.replace import (
 )
 from indexer.corrections.store import REVISIONS_DIR
 from indexer.errors import UsageError
+from indexer.gazetteer import LABELS
 from indexer.jobs.replace_jobs import enqueue_replace
 
 from .archivist import archivist_required, form_errors
@@ -35,11 +37,21 @@ from .archivist import archivist_required, form_errors
 logger = logging.getLogger(__name__)
 bp = Blueprint("replace", __name__, url_prefix="/replace")
 RECENT_BATCHES = 20
+NAME_KINDS = [("PER", _l("a person")), ("ORG", _l("an organisation")), ("LOC", _l("a place")),
+              ("MISC", _l("something else"))]
 
 
 class ReplaceForm(FlaskForm):
     phrase = StringField(_l("Find"), validators=[DataRequired(), Length(max=200)])
     replacement = StringField(_l("Replace with"), validators=[DataRequired(), Length(max=200)])
+    # Optionally, the corrected name into the gazetteer (corrections/names.py)
+    gazetteer = BooleanField(_l("Add it to the gazetteer"), validators=[Optional()])
+    label = StringField(_l("It names"), validators=[Optional(), AnyOf(LABELS)])
+    language = StringField(_l("Language"), validators=[Optional(), Length(max=10)])
+    aliases = StringField(_l("Other names (comma-separated)"), validators=[Optional(),
+                                                                           Length(max=500)])
+    hint = BooleanField(_l("Use it as a recognition hint for new videos"),
+                        validators=[Optional()])
 
 
 class UndoForm(FlaskForm):
@@ -72,7 +84,8 @@ def page():
             error = str(exc)
     return render_template("replace.html", phrase=phrase, occurrences=occurrences, error=error,
                            form=ReplaceForm(phrase=phrase), batches=recent_batches(),
-                           undo_form=UndoForm())
+                           undo_form=UndoForm(), name_kinds=NAME_KINDS,
+                           languages=current_app.extensions["archive"].settings.languages)
 
 
 @bp.route("", methods=["POST"])
@@ -93,6 +106,8 @@ def apply():
         flash(_("Nothing was replaced: %(reason)s.", reason=str(exc)))
         return redirect(back)
     videos = len(parse_keys(keys))
+    if form.gazetteer.data:
+        offer_name(form)
     if videos > int(current_app.config.get("REPLACE_JOB_MIN_VIDEOS", 5)):
         job = enqueue_replace(current_app.extensions["jobs"], batch, user_id=current_user.id)
         flash(Markup(_("The replacement in %(num)d videos is queued (job %(id)d). <a "
@@ -126,3 +141,18 @@ def undo(batch_id: str):
     for video_id, why in batch.skipped.items():
         flash(_("%(id)s was left as it was: %(reason)s", id=video_id, reason=why))
     return redirect(url_for("replace.page", q=batch.phrase))
+
+
+def offer_name(form: ReplaceForm) -> None:
+    """The replacement into the gazetteer, as the form asks; flashes what became of it."""
+    archive = current_app.extensions["archive"]
+    try:
+        entity_id = add_name(archive.settings, form.replacement.data, form.label.data or "MISC",
+                             (form.language.data or archive.settings.languages[0]).lower(),
+                             (form.aliases.data or "").split(","), hint=form.hint.data)
+    except UsageError as exc:
+        flash(_("The name was not added to the gazetteer: %(reason)s.", reason=str(exc)))
+        return
+    archive.reload_gazetteer()
+    flash(_("“%(name)s” is in the gazetteer (%(id)s): videos indexed from now on tag it.",
+            name=form.replacement.data, id=entity_id))

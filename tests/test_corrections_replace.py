@@ -14,6 +14,7 @@ from test_archivist import PASSWORD, add_account
 
 from indexer.corrections import Edit, RevisionStore, save_edits
 from indexer.corrections.replace import find, load_batch, new_batch, run_batch, undo_batch
+from indexer.gazetteer import Gazetteer
 from indexer.jobs.runner import make_indexer, run_job
 from indexer.pipeline import Indexer
 from indexer.store import load_transcript
@@ -102,3 +103,28 @@ def test_the_page_previews_replaces_and_runs_big_batches_as_jobs(settings, gazet
     client.post(f"/replace/{batch_id}/undo", data={"csrf_token": token})
     assert found(settings, gazetteer, "Afghanistan") == {FR, EN}
     assert found(settings, gazetteer, "Nunavut") == set()
+
+
+def test_the_corrected_name_goes_to_the_gazetteer_and_is_tagged(settings, gazetteer,
+                                                                 database_url: str) -> None:
+    app = create_app({"TESTING": True, "DATA_DIR": str(settings.data_dir),
+                      "DATABASE_URL": database_url, "JOB_WORKERS": 0})
+    add_account(app, "desk@example.org", "archivist")
+    client, token = login(app, "desk@example.org")
+    keys = re.findall(r'name="key" value="([^"]+)"', client.get("/replace?q=afghanistan").text)
+    posted = client.post("/replace", data={
+        "phrase": "Afghanistan", "replacement": "Nunavut", "key": keys, "csrf_token": token,
+        "gazetteer": "y", "label": "LOC", "language": "fr", "aliases": "Nunavik, <b>x</b>"})
+    shown = client.get(posted.location + "&ui=en").text
+    assert "Replaced in 2 video(s)" in shown and "(loc:nunavut)" in shown
+    own = Gazetteer.load(settings.data_dir / "gazetteer.json")
+    assert own.lookup("Nunavut") == own.lookup("Nunavik") == "loc:nunavut"
+    assert own.lookup("OTAN") == "org:nato"  # the project's names are all still there
+    assert own.entries["loc:nunavut"].label == "LOC"
+    hits = client.get("/api/search?q=entity:loc:nunavut").json["hits"]
+    assert {h["video_id"] for h in hits} == {FR, EN}
+    refused = client.post("/replace", data={
+        "phrase": "Nunavut", "replacement": "X", "key": keys[:1], "csrf_token": token,
+        "gazetteer": "y", "label": "BAD", "language": "fr"})
+    assert refused.status_code == 302
+    assert "BAD" not in (settings.data_dir / "gazetteer.json").read_text()

@@ -145,3 +145,14 @@ def test_roles_and_csrf(app, data: Path) -> None:
     assert edit(archivist, "", "x").status_code == 400  # no token
     assert edit(archivist, token, "x").status_code == 400  # another session's token
     assert load_transcript(data / "transcripts", FR).revision == 0
+
+
+def test_removing_a_video_forgets_its_history(app, data: Path) -> None:
+    client = login(app, "archivist@example.org")
+    token = csrf(client, f"/videos/{FR}")
+    edit(client, token, machine_text(data).replace("Afghanistan", "Nunavut"))
+    assert (data / "revisions" / FR / "history.json").is_file()
+    removed = client.post(f"/videos/{FR}/remove", data={"csrf_token": token, "confirm": "y"})
+    assert removed.status_code == 302
+    assert not (data / "revisions" / FR).exists()
+    assert client.get(f"/api/videos/{FR}/revisions").status_code == 404

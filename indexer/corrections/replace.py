@@ -16,14 +16,14 @@ import re
 import secrets
 import unicodedata
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from ..config import Settings
 from ..errors import UsageError
-from ..gazetteer import Gazetteer
-from ..records import Segment, Transcript
+from ..gazetteer import Gazetteer, GazetteerEntry
+from ..records import Entity, Segment, Transcript
 from ..store import (
     TranscriptNotFound,
     is_video_id,
@@ -137,8 +137,10 @@ def parse_keys(keys: list[str]) -> dict[str, tuple[int, list[tuple[int, int]]]]:
 
 
 def replaced_layer(settings: Settings, transcript: Transcript, pattern: re.Pattern,
-                   replacement: str, spots: list[tuple[int, int]], now: str) -> list[Segment]:
-    """The reading layer with the occurrences at `spots` replaced (each still there)."""
+                   replacement: str, spots: list[tuple[int, int]], now: str,
+                   entity: GazetteerEntry | None = None) -> list[Segment]:
+    """The reading layer with the occurrences at `spots` replaced (each still there); with
+    `entity` (the replacement is a gazetteer name), each replacement tagged as it."""
     segments = transcript.reading()
     by_passage: dict[int, list[int]] = {}
     for passage, char in spots:
@@ -154,7 +156,19 @@ def replaced_layer(settings: Settings, transcript: Transcript, pattern: re.Patte
             text = text[:char] + replacement + text[match.end():]
         segments = apply(segments, Edit("text", passage, text=text),
                          limits_of(settings, transcript), now)
+        if entity is not None:
+            segments[passage] = tagged(segments[passage], replacement, entity)
     return segments
+
+
+def tagged(segment: Segment, name: str, entity: GazetteerEntry) -> Segment:
+    """The passage with every `name` in it tagged as the gazetteer's `entity`."""
+    have = {(e.start_char, e.id) for e in segment.entities}
+    found = [Entity(entity.id, entity.label, match.group(), match.start(), match.end(),
+                    "gazetteer")
+             for match in phrase_pattern(name).finditer(segment.text)
+             if (match.start(), entity.id) not in have]
+    return replace(segment, entities=[*segment.entities, *found]) if found else segment
 
 
 def batch_path(data_dir: Path, batch_id: str) -> Path:
@@ -194,14 +208,16 @@ def run_batch(settings: Settings, gazetteer: Gazetteer, batch: Batch,
     run again) are skipped; a video changed since the preview is skipped with its reason."""
     pattern = phrase_pattern(batch.phrase)
     videos = parse_keys(batch.keys)
+    known = gazetteer.lookup(batch.replacement)
+    entity = gazetteer.entries[known] if known else None
     message = f"replace “{batch.phrase}” with “{batch.replacement}” (batch {batch.id})"
     for done, (video_id, (revision, spots)) in enumerate(videos.items(), start=1):
         if video_id not in batch.videos and video_id not in batch.skipped:
             try:
                 saved = commit_layer(
                     settings, gazetteer, video_id,
-                    lambda t, now, spots=spots: replaced_layer(settings, t, pattern,
-                                                               batch.replacement, spots, now),
+                    lambda t, now, spots=spots: replaced_layer(
+                        settings, t, pattern, batch.replacement, spots, now, entity),
                     base=revision, author=batch.author, message=message, kind="replace")
                 batch.videos[video_id] = saved.revision.number
             except (ConflictError, EditError, TranscriptNotFound) as exc:

@@ -35,14 +35,16 @@ def enqueue_replace(queue: JobQueue, batch: Batch, user_id: int | None = None) -
     return job
 
 
-def run_replace(queue: JobQueue, job: Job, gazetteer: Gazetteer) -> str:
+def run_replace(queue: JobQueue, job: Job) -> str:
     """Run a claimed replace job; its final state."""
     def progress(done: int, total: int) -> None:
         queue.update(job.id, done_seconds=float(done), heartbeat_at=queue.clock())
 
     try:
         batch = load_batch(queue.settings.data_dir, job.meta["batch"])
-        batch = run_batch(queue.settings, gazetteer, batch, progress)
+        # The gazetteer as it is now: the batch's name may have been added to it just before.
+        batch = run_batch(queue.settings, Gazetteer.load(queue.settings.gazetteer_path), batch,
+                          progress)
     except Exception as exc:  # a job's failure is recorded, and the worker goes on
         logger.exception("job %s failed", job.id)
         queue.update(job.id, state=JobState.FAILED, error=f"{type(exc).__name__}: {exc}",

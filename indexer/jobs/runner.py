@@ -107,7 +107,7 @@ def run_job(queue: JobQueue, job_id: int, indexer: Indexer) -> str:
         return "not claimed"
     logger.info("job %s: %s (attempt %s) on %s", job.id, job.name, job.attempts, job.worker)
     if is_replace_job(job):  # find and replace across the archive: no transcription
-        return run_replace(queue, job, indexer.gazetteer)
+        return run_replace(queue, job)
     with _heartbeat(queue, job.id):
         try:
             outcome = indexer.transcribe_file(
