@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, StringField, TextAreaField
+from wtforms import FloatField, HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
 
 from indexer.corrections import (
@@ -58,6 +58,9 @@ class PassageForm(FlaskForm):
     text = TextAreaField(_l("Text"), validators=[Optional()])
     word = IntegerField(_l("Split before word"), validators=[Optional(), NumberRange(min=0)])
     language = StringField(_l("Language"), validators=[Optional(), Length(max=10)])
+    speaker = StringField(_l("Speaker"), validators=[Optional(), Length(max=200)])
+    start = FloatField(_l("Start (s)"), validators=[Optional()])
+    end = FloatField(_l("End (s)"), validators=[Optional()])
     message = StringField(_l("Note for the history"), validators=[Optional(), Length(max=500)])
 
 
@@ -110,7 +113,8 @@ def edit_passage(video_id: str, passage: int):
         return redirect(back)
     # The page counts words from 1: "split before word 3" starts the second passage there.
     edit = Edit(form.operation.data, passage, text=form.text.data or "",
-                word=(form.word.data or 0) - 1, language=form.language.data or "")
+                word=(form.word.data or 0) - 1, language=form.language.data or "",
+                speaker=form.speaker.data or "", start=form.start.data, end=form.end.data)
     return _save(video_id, lambda settings, gazetteer: save_edits(
         settings, gazetteer, video_id, [edit], base=form.base.data, author=current_user.email,
         message=form.message.data or "", now=_iso_now()), back)

@@ -9,7 +9,7 @@ said), added ones (the machine transcript's) labelled, changed words with what w
 from __future__ import annotations
 
 import mimetypes
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from flask import Blueprint, Response, current_app, g, render_template
 from flask_babel import gettext as _
@@ -126,6 +126,7 @@ def player(video_id: str):
         chips=[(entity_id, archive.entity_name(entity_id, g.ui_lang), count)
                for entity_id, count in chips],
         formats=FORMATS, languages=archive.settings.languages,
+        speakers="speaker" in {f.name for f in fields(Segment)},  # schema 3, issue 17
     )
 
 

@@ -156,3 +156,21 @@ def test_removing_a_video_forgets_its_history(app, data: Path) -> None:
     assert removed.status_code == 302
     assert not (data / "revisions" / FR).exists()
     assert client.get(f"/api/videos/{FR}/revisions").status_code == 404
+
+
+def test_times_are_checked_and_set(app, data: Path) -> None:
+    client = login(app, "archivist@example.org")
+    token = csrf(client, f"/videos/{FR}")
+    duration = load_transcript(data / "transcripts", FR).duration
+    for start, end, reason in ((5, 2, "in order and within the recording"),
+                               (0, duration + 5, "within the recording")):
+        shown = client.get(edit(client, token, "", operation="times", start=start,
+                                end=end).location + "?ui=en").text
+        assert "Nothing was saved" in shown and reason in shown
+    assert load_transcript(data / "transcripts", FR).revision == 0
+    edit(client, token, "", operation="times", start=0.5, end=8.0)
+    passage = load_transcript(data / "transcripts", FR).reading()[0]
+    assert (passage.start, passage.end) == (0.5, 8.0)
+    # A base revision from nowhere is a conflict too, not an error page.
+    forged = edit(client, token, "x", base=7)
+    assert "Not saved" in client.get(forged.location + "?ui=en").text

@@ -18,7 +18,7 @@ from ..index_writer import IndexWriter
 from ..records import CorrectedLayer, Segment, Transcript
 from ..store import load_transcript
 from .edits import Edit, EditError, Limits, apply
-from .store import Revision, RevisionStore
+from .store import Revision, RevisionNotFound, RevisionStore
 
 
 class ConflictError(UsageError):
@@ -56,7 +56,7 @@ def changed_passages(old: list[Segment], new: list[Segment]) -> int:
                 getattr(s, "speaker", ""))
 
     before = {key(s) for s in old}
-    return sum(key(s) not in before for s in new) or (len(old) != len(new))
+    return sum(key(s) not in before for s in new) or int(len(old) != len(new))
 
 
 def commit_layer(settings: Settings, gazetteer: Gazetteer, video_id: str,
@@ -71,7 +71,11 @@ def commit_layer(settings: Settings, gazetteer: Gazetteer, video_id: str,
     with writer.turn():
         transcript = load_transcript(settings.transcripts_dir, video_id)
         if base is not None and base != transcript.revision:
-            newer = store.revision(transcript.revision)
+            try:
+                newer = store.revision(transcript.revision)
+            except RevisionNotFound:  # a base from nowhere (a forged form): still a conflict
+                newer = Revision(transcript.revision, "machine", "speechsearch",
+                                 transcript.created)
             raise ConflictError(video_id, base, newer, _touched(transcript), yours or [])
         segments = make(transcript, now)
         store.ensure_origin(transcript, now)

@@ -14,7 +14,7 @@ from .. import reindex_journal
 from ..config import Settings
 from ..index_writer import writer_turn
 from ..records import CorrectedLayer, Segment, Transcript
-from ..store import save_transcript
+from ..store import TranscriptNotFound, load_transcript, save_transcript
 from .commit import utc_now
 from .store import Revision, RevisionStore
 
@@ -49,6 +49,11 @@ def carry_corrections(settings: Settings, old: Transcript, new: Transcript,
     `discard`) as a new revision; a transcript never corrected is saved as it is."""
     store = RevisionStore(settings.data_dir, new.video_id)
     with writer_turn(settings.data_dir):
+        # Read again in the turn: an archivist may have saved while this was transcribed.
+        try:
+            old = load_transcript(settings.transcripts_dir, old.video_id)
+        except TranscriptNotFound:  # removed meanwhile: what was read at the start is kept
+            pass
         corrected = [s for s in old.reading() if s.corrected] \
             if old.corrected is not None and old.corrected.base == new.base_layer else []
         if not store.revisions() and not corrected:

@@ -111,6 +111,10 @@
     split.max = Math.max(words - 1, 1);
     split.value = "";
     document.getElementById("editor-language").value = segment.getAttribute("lang");
+    document.getElementById("editor-start").value = segment.dataset.start;
+    document.getElementById("editor-end").value = segment.dataset.end;
+    var speaker = document.getElementById("editor-speaker");
+    if (speaker) speaker.value = segment.dataset.speaker || "";
     segment.appendChild(editor);
     editor.hidden = false;
     document.getElementById("editor-text").focus();
