@@ -69,3 +69,42 @@ def test_killed_between_transcript_and_index_is_repaired_at_next_start(
     assert pending(settings.data_dir) == []
     revisions = RevisionStore(settings.data_dir, FR).revisions()
     assert [(r.number, r.kind, r.reverts) for r in revisions][-1] == (2, "revert", 0)
+
+
+def crashed_revert(tmp_path: Path, indexed: Indexer, gazetteer):
+    """An archive whose `revert` was killed between the transcript write and the index."""
+    settings = indexed_copy(tmp_path, indexed)
+    text = load_transcript(settings.transcripts_dir, FR).reading()[0].text
+    save_edits(settings, gazetteer, FR, [Edit("text", 0, text=text.replace("Afghanistan",
+                                                                          "Nunavut"))],
+               base=0, author="archivist@example.org")
+    marker = tmp_path / "paused"
+    reverting = speechsearch("revert", FR, "0", "--data-dir", str(settings.data_dir),
+                             env={PAUSE_ENV: str(marker)})
+    os.kill(wait_for(marker, reverting), signal.SIGKILL)
+    reverting.wait(30)
+    assert found(settings, gazetteer, "Nunavut") == {FR}  # stale
+    return settings
+
+
+def test_serve_and_reindex_starts_repair_too(tmp_path: Path, indexed: Indexer,
+                                             gazetteer) -> None:
+    import json
+    import urllib.request
+
+    from conftest import serving
+
+    settings = crashed_revert(tmp_path / "serve", indexed, gazetteer)
+    with serving(settings.data_dir) as base:
+        with urllib.request.urlopen(f"{base}/api/search?q=Afghanistan") as response:
+            hits = json.load(response)["hits"]
+    assert {h["video_id"] for h in hits} == {FR}
+    assert pending(settings.data_dir) == []
+    assert RevisionStore(settings.data_dir, FR).head() == 2
+
+    settings = crashed_revert(tmp_path / "reindex", indexed, gazetteer)
+    rebuilt = speechsearch("reindex", "--data-dir", str(settings.data_dir))
+    assert rebuilt.wait(300) == 0
+    assert found(settings, gazetteer, "Afghanistan") == {FR}
+    assert pending(settings.data_dir) == [] and \
+        RevisionStore(settings.data_dir, FR).head() == 2

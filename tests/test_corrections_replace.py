@@ -128,3 +128,13 @@ def test_the_corrected_name_goes_to_the_gazetteer_and_is_tagged(settings, gazett
         "gazetteer": "y", "label": "BAD", "language": "fr"})
     assert refused.status_code == 302
     assert "BAD" not in (settings.data_dir / "gazetteer.json").read_text()
+
+
+def test_a_batch_run_again_goes_on_where_it_stopped(settings, gazetteer) -> None:
+    keys = [o.key for o in find(settings, "Afghanistan")]
+    batch = new_batch("Afghanistan", "Kaboul", keys, "desk")
+    batch.videos[FR] = 99  # as if a job had done FR before its worker died
+    again = run_batch(settings, gazetteer, batch)
+    assert set(again.videos) == {FR, EN} and again.videos[EN] == 1
+    assert RevisionStore(settings.data_dir, FR).revisions() == []  # FR not done twice
+    assert found(settings, gazetteer, "Kaboul") == {EN}

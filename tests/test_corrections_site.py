@@ -58,6 +58,7 @@ def machine_text(data: Path) -> str:
 
 
 def test_archivist_corrects_a_passage_and_reverts(app, data: Path) -> None:
+    assert app.test_client().get(f"/api/videos/{FR}/diff").status_code == 404  # no history
     client = login(app, "archivist@example.org")
     page = client.get(f"/videos/{FR}").text
     assert 'id="passage-editor"' in page and 'class="edit-passage' in page
