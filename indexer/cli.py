@@ -26,6 +26,7 @@ from .gazetteer import Gazetteer
 from .jobs.commands import enqueue_files, jobs, worker
 from .language import DEFAULT_LANGUAGES
 from .pipeline import FileOutcome, Indexer, IndexOptions, MetadataError, validate_date
+from .quote_command import quote
 from .records import Metadata
 from .reindex import rebuild_if_older, rebuild_index
 from .search_index import query_index
@@ -298,6 +299,7 @@ def reindex(ctx: click.Context, data_dir: Path | None) -> None:
 main.add_command(jobs)
 main.add_command(delivery)
 main.add_command(worker)
+main.add_command(quote)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
