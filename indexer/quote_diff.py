@@ -15,6 +15,7 @@ say "of the" and "de la".
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import NamedTuple
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel, Levenshtein
@@ -23,18 +24,16 @@ COMMON_WEIGHT = 0.25  # a common word's weight in the similarity, another word's
 OPS = ("equal", "delete", "insert", "replace")  # delete: in the quote, not said; insert: said
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     """One word: as written (`text`), folded (lowercase, no accents) and as compared (`key`).
 
-    `passage` and the character offsets locate a word of the archive in its passage's text
-    (-1 and 0 for the quote's own words)."""
+    The character offsets locate a word in its passage's text (or in the quote). A tuple: a
+    query makes thousands."""
 
     text: str
     folded: str
     key: str
     common: bool
-    passage: int = -1
     start_char: int = 0
     end_char: int = 0
 
@@ -63,7 +62,13 @@ def _weight(token: Token) -> float:
 
 def _encode(tokens: list[Token], codes: dict[str, str]) -> str:
     # Plane 2 of Unicode: room for 65,536 distinct words, never a real character's behaviour.
-    return "".join(codes.setdefault(t.key, chr(0x20000 + len(codes))) for t in tokens)
+    out = []
+    for token in tokens:
+        code = codes.get(token.key)
+        if code is None:
+            code = codes[token.key] = chr(0x20000 + len(codes))
+        out.append(code)
+    return "".join(out)
 
 
 def _best_stretch(quote: str, window: str) -> tuple[int, int]:

@@ -1,6 +1,7 @@
 """An archive for the quote finder, built once per session: a French statement of six
 sentences synthesized with espeak-ng and transcribed by the real model (Whisper cuts it in
-about ten passages), beside the session's real fixtures (fr_otan.flac, en_nato.mp3).
+about ten passages), beside the session's real fixtures (fr_otan.flac, en_nato.mp3, and
+mixed_fr_en.ogg: a French passage, then an English one, in one video).
 
 Quotes are made from what the model heard (the saved transcript), so the tests do not depend
 on its exact words; the statement's script is the "quote as remembered" of the page tests.
@@ -33,6 +34,7 @@ class QuoteArchive:
     data_dir: Path
     statement: str  # video ids
     otan: str
+    mixed: str
     passages: list[Segment]  # the statement's passages as read (Transcript.reading())
 
 
@@ -59,7 +61,8 @@ def _build(session_indexer: Indexer, root: Path) -> QuoteArchive:
     subprocess.run(["espeak-ng", "-v", "fr+m3", "-s", "130", "-g", "4", "-w", str(statement),
                     STATEMENT], check=True)
     ids = {}
-    for path in (statement, FIXTURES / "fr_otan.flac", FIXTURES / "en_nato.mp3"):
+    for path in (statement, FIXTURES / "fr_otan.flac", FIXTURES / "en_nato.mp3",
+                 FIXTURES / "mixed_fr_en.ogg"):
         copy = media / path.name
         if path != copy:
             shutil.copyfile(path, copy)
@@ -68,7 +71,8 @@ def _build(session_indexer: Indexer, root: Path) -> QuoteArchive:
         ids[path.name] = outcome.video_id
     passages = load_transcript(indexer.settings.transcripts_dir, ids["statement.wav"]).reading()
     assert len(passages) >= 4, [p.text for p in passages]  # the tests need boundaries
-    return QuoteArchive(data, ids["statement.wav"], ids["fr_otan.flac"], passages)
+    return QuoteArchive(data, ids["statement.wav"], ids["fr_otan.flac"], ids["mixed_fr_en.ogg"],
+                        passages)
 
 
 def words(segment: Segment) -> list[str]:

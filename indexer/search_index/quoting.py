@@ -19,24 +19,27 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from whoosh.analysis import RegexTokenizer
+from whoosh.lang import has_stemmer, stemmer_for_language
+from whoosh.support.charset import accent_map
 
 from ..quote_diff import Alignment, Token, align
 from ..quote_results import MatchedPlace, QuoteHit, QuoteResults, check_quote_words
 from . import whoosh_internals
 from .array_search import _segment_postings
 from .schema import COMMON_WORDS, folded_stopwords, stem_field
-from .writing import _Analysis
 
 logger = logging.getLogger(__name__)
 
 FLOOR = 0.5  # similarity below which a place is noise (calibrated in bench/quotes.py)
 RARE_TERMS = 10  # the quote's rarest words whose postings are read
 POSTINGS_BUDGET = 400_000  # ...but no more postings than this, once 3 words are read
-CANDIDATES = 24  # candidate passages aligned, at least (3 x the hits asked if more)
+CANDIDATES = 16  # candidate passages aligned, at least (2 x the hits asked if more)
 NEIGHBOURS = 6  # passages read on each side of a candidate, at most
+KEYS_CACHED = 200_000  # words whose keys are kept between queries (a few tens of MB)
 _TOKENS = RegexTokenizer()
 
 
@@ -47,26 +50,34 @@ class _Passage:
     tokens: list[Token]
 
 
-class _Words:
-    """Keys of words, memoised for one query: folded, then stemmed for a language."""
+@lru_cache(maxsize=None)
+def _stemmer(language: str):
+    return stemmer_for_language(language) if has_stemmer(language) else None
 
-    def __init__(self, schema):
-        self.analysis = _Analysis(schema)
-        self.memo: dict[tuple[str, str], str] = {}
 
-    def tokens(self, text: str, language: str, passage: int = -1) -> list[Token]:
-        out = []
-        for t in _TOKENS(text, chars=True):
-            word = t.text
-            folded = self.analysis.fold(word.lower())
-            key = self.memo.get((language, folded))
-            if key is None:
-                stemmer = self.analysis.stemmers.get(language)
-                key = self.analysis.fold(stemmer[0](folded)) if stemmer else folded
-                self.memo[(language, folded)] = key
-            out.append(Token(word, folded, key, folded in COMMON_WORDS, passage,
-                             t.startchar, t.endchar))
-        return out
+@lru_cache(maxsize=KEYS_CACHED)
+def _key(language: str, folded: str) -> str:
+    """A folded word as compared: stemmed for `language`, folded again, as the stem fields
+    index it (schema._stemming_analyzer), stop words kept. Shared by all queries: Snowball in
+    Python is most of a query's time otherwise, and speech repeats its words."""
+    stem = _stemmer(language)
+    return stem(folded).translate(accent_map) if stem else folded
+
+
+@lru_cache(maxsize=KEYS_CACHED)
+def _fold(word: str) -> str:
+    return word.lower().translate(accent_map)
+
+
+def tokens(text: str, language: str) -> list[Token]:
+    """The words of `text`, keyed for `language`: a quote and a window are keyed for the same
+    one, so that words of another language in either still compare equal."""
+    out = []
+    for t in _TOKENS(text, chars=True):
+        folded = _fold(t.text)
+        out.append(Token(t.text, folded, _key(language, folded), folded in COMMON_WORDS,
+                         t.startchar, t.endchar))
+    return out
 
 
 def _languages(schema, folded: list[str], language: str | None) -> list[str]:
@@ -75,26 +86,30 @@ def _languages(schema, folded: list[str], language: str | None) -> list[str]:
     known = [name[len("stem_"):] for name in schema.names() if name.startswith("stem_")]
     if language:
         return [language]
-    counts = {lang: sum(w in folded_stopwords(lang) for w in folded) for lang in known}
+    stop = {lang: folded_stopwords(lang) for lang in known}
+    counts = {lang: sum(w in stop[lang] for w in folded) for lang in known}
     best = max(counts.values(), default=0)
     return [lang for lang, n in counts.items() if n == best] or known
 
 
-def _rare_terms(searcher, text: str, folded: list[str],
+def _rare_terms(searcher, folded: list[str],
                 languages: list[str]) -> list[tuple[str, bytes, int]]:
-    """(field, term, document frequency) of the quote's rarest words found in the index."""
+    """(field, term, document frequency) of the quote's rarest words found in the index: each
+    word's stem in the stem fields of `languages`, or, found in none (a word of another
+    language), the word as said in `text`."""
     schema, reader = searcher.schema, searcher.reader()
-    found: dict[tuple[str, bytes], int] = {}
-    for lang in languages:
-        fieldname = stem_field(lang)
-        if fieldname not in schema:
-            continue
-        for t in schema[fieldname].analyzer(text):
-            term = t.text.encode()
-            found[(fieldname, term)] = reader.doc_frequency(fieldname, term)
-    if not any(found.values()):  # only common words (or no stemmer): the words as said
-        found = {("text", w.encode()): reader.doc_frequency("text", w) for w in folded}
-    ranked = sorted(((f, t, df) for (f, t), df in found.items() if df), key=lambda x: x[2])
+    found: dict[tuple[str, str], int] = {}
+    for word in dict.fromkeys(w for w in folded if w not in COMMON_WORDS):
+        stems = {(stem_field(lang), _key(lang, word)) for lang in languages
+                 if stem_field(lang) in schema}
+        frequencies = {pair: reader.doc_frequency(*pair) for pair in stems}
+        found.update({pair: df for pair, df in frequencies.items() if df})
+        if not any(frequencies.values()):
+            found[("text", word)] = reader.doc_frequency("text", word)
+    if not any(found.values()):  # only common words: the words as said
+        found = {("text", w): reader.doc_frequency("text", w) for w in folded}
+    ranked = sorted(((f, t.encode(), df) for (f, t), df in found.items() if df),
+                    key=lambda x: x[2])
     chosen, read = [], 0
     for fieldname, term, df in ranked[:RARE_TERMS]:
         if len(chosen) >= 3 and read + df > POSTINGS_BUDGET:
@@ -142,10 +157,11 @@ def _candidates(searcher, terms: list[tuple[str, bytes, int]], count: int) -> li
 class _Window:
     """A candidate passage and its neighbours in the same video, read once per query."""
 
-    def __init__(self, searcher, words: _Words):
-        self.searcher, self.words = searcher, words
+    def __init__(self, searcher):
+        self.searcher = searcher
         self.reader = searcher.reader()
         self.cache: dict[int, dict | None] = {}
+        self.words: dict[tuple[int, str], list[Token]] = {}  # neighbouring windows overlap
 
     def stored(self, docnum: int) -> dict | None:
         if docnum not in self.cache:
@@ -170,25 +186,34 @@ class _Window:
                 words += len(there["text"].split())
                 if words >= reach:
                     break
-        return [_Passage(d, s, self.words.tokens(s["text"], s["language"], i))
-                for i, (d, s) in enumerate(passages)]
+        # Every passage keyed for the candidate's language (see `tokens`).
+        return [_Passage(d, s, self._tokens(d, s["text"], middle["language"]))
+                for d, s in passages]
+
+    def _tokens(self, docnum: int, text: str, language: str) -> list[Token]:
+        if (docnum, language) not in self.words:
+            self.words[(docnum, language)] = tokens(text, language)
+        return self.words[(docnum, language)]
 
 
 def _time(passage: _Passage, char: int) -> float:
     """A character's time, spread evenly over the passage (quote_times.py makes it exact)."""
     stored, text = passage.stored, passage.stored["text"]
     share = char / len(text) if text else 0.0
-    return stored["start"] + (stored["end"] - stored["start"]) * share
+    return float(stored["start"] + (stored["end"] - stored["start"]) * share)
 
 
-def _hit(passages: list[_Passage], tokens: list[Token], match: Alignment) -> QuoteHit:
-    first, last = tokens[match.first], tokens[match.last]
-    one, two = passages[first.passage], passages[last.passage]
+def _hit(passages: list[_Passage], said: list[Token], where: list[int],
+         match: Alignment) -> QuoteHit:
+    """`where`: the passage of each of the window's words `said`."""
+    first, last = said[match.first], said[match.last]
+    i, j = where[match.first], where[match.last]
+    one, two = passages[i], passages[j]
     said = []
-    for index in range(first.passage, last.passage + 1):
+    for index in range(i, j + 1):
         text = passages[index].stored["text"]
-        said.append(text[first.start_char if index == first.passage else 0:
-                          last.end_char if index == last.passage else len(text)].strip())
+        said.append(text[first.start_char if index == i else 0:
+                          last.end_char if index == j else len(text)].strip())
     stored = one.stored
     return QuoteHit(
         video_id=stored["video_id"], title=stored.get("title", ""),
@@ -215,22 +240,21 @@ def find_quote(searcher, text: str, language: str | None = None, limit: int = 10
                floor: float = FLOOR) -> QuoteResults:
     """The places where `text` (4 to 80 words) was most likely said, best first, at most
     `limit`, none below `floor`. Raises QuoteError for a quote too short or too long."""
-    words = _Words(searcher.schema)
-    surface = check_quote(text)
-    folded = [words.analysis.fold(w.lower()) for w in surface]
+    folded = [_fold(w) for w in check_quote(text)]
     languages = _languages(searcher.schema, folded, language)
-    terms = _rare_terms(searcher, text, folded, languages)
-    window = _Window(searcher, words)
+    terms = _rare_terms(searcher, folded, languages)
+    window = _Window(searcher)
     found: list[QuoteHit] = []
-    for docnum in _candidates(searcher, terms, max(CANDIDATES, 3 * limit)):
-        passages = window.around(docnum, reach=len(surface))
-        if language and passages[0].stored["language"] != language:
+    for docnum in _candidates(searcher, terms, max(CANDIDATES, 2 * limit)):
+        passages = window.around(docnum, reach=len(folded))
+        said = [t for p in passages for t in p.tokens]
+        where = [i for i, p in enumerate(passages) for _ in p.tokens]
+        match = align(tokens(text, window.stored(docnum)["language"]), said)
+        if match is None or match.similarity < floor:
             continue
-        tokens = [t for p in passages for t in p.tokens]
-        quote = words.tokens(text, passages[0].stored["language"])
-        match = align(quote, tokens)
-        if match is not None and match.similarity >= floor:
-            found.append(_hit(passages, tokens, match))
+        # `language`: where the matched words start (a neighbour may be in another language).
+        if not language or passages[where[match.first]].stored["language"] == language:
+            found.append(_hit(passages, said, where, match))
     found.sort(key=lambda hit: (-hit.similarity, hit.video_id, hit.start))
     kept: list[QuoteHit] = []
     for hit in found:
