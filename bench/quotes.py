@@ -178,6 +178,8 @@ def _body(results: list[dict]) -> tuple[str, list]:
              "is right when it is in the quote's video and overlaps the original words' span. "
              "The two search columns are plain search of the same words in the same run: as "
              "typed (all words) and as an OR of them (BM25 both)."]
+    if not any("ranks" in data for data in results):  # a --speed-only run
+        parts = []
     targets, speed_rows = [], []
     for data in results:
         loads = " -> ".join("/".join(f"{x:.1f}" for x in load) for load in data["load"])
