@@ -111,18 +111,23 @@ def _scores(ranks: list) -> tuple[float, float, float]:
             sum(1 / r for r in ranks if r) / n)
 
 
-def speed(searcher: SegmentSearcher, maker: CaseMaker) -> dict[int, list[float]]:
-    """Seconds per `quote` (the library call of the CLI and the site), by quote length;
-    each quote with 20 % of its words substituted."""
-    times: dict[int, list[float]] = {}
+def speed(searcher: SegmentSearcher, maker: CaseMaker) -> dict[str, dict[int, list[float]]]:
+    """Seconds per `quote` (the library call of the CLI and the site), by quote length, each
+    quote with 20 % of its words substituted; and, interleaved on the same quotes, plain
+    search of their words (any word): the machine's load weighs on both alike."""
+    times: dict[str, dict[int, list[float]]] = {"finder": {}, "search": {}}
     for length in SPEED_LENGTHS:
         cases = [maker.case("substitute", length) for _ in range(SPEED_COUNT)]
         for case in cases[:3]:  # warm the caches the way a running site has them warm
             searcher.quote(case.text)
         for case in cases:
+            words = [w.lower() for w in _WORD.findall(case.text)]
             started = time.perf_counter()
             searcher.quote(case.text)
-            times.setdefault(length, []).append(time.perf_counter() - started)
+            middle = time.perf_counter()
+            _plain(searcher, words, " OR ")
+            times["finder"].setdefault(length, []).append(middle - started)
+            times["search"].setdefault(length, []).append(time.perf_counter() - middle)
     return times
 
 
@@ -193,17 +198,25 @@ def _body(results: list[dict]) -> tuple[str, list]:
                       f"(shorten aside): **{top1:.1f} %**.", _floor_line(data)]
             targets.append(target(f"quote top-1 (<= 20 % changed), {data['size']:,} "
                                   "passages", top1, 95, True, " %"))
-        for length, times in data["speed"].items():
+        for length, times in data["speed"]["finder"].items():
+            plain = data["speed"]["search"][length]
             speed_rows.append([f"{data['size']:,}", f"{length} words", len(times),
                                f"{1000 * percentile(times, 50):.0f}",
-                               f"{1000 * percentile(times, 95):.0f}"])
+                               f"{1000 * percentile(times, 95):.0f}",
+                               f"{1000 * percentile(plain, 50):.0f}",
+                               f"{1000 * percentile(plain, 95):.0f}"])
     largest = results[-1]
     targets.append(target(f"quote p95, 20 words, {largest['size']:,} passages",
-                          1000 * percentile(largest["speed"][20], 95), 300, False, " ms", 0))
+                          1000 * percentile(largest["speed"]["finder"][20], 95), 300, False,
+                          " ms", 0))
     parts += ["### Speed",
               "`SegmentSearcher.quote` (what `speechsearch quote` and `/api/quote` call, "
-              "without the process start), ms, each quote with 20 % of its words substituted:",
-              table(["passages", "quote", "n", "p50", "p95"], speed_rows, right={2, 3, 4})]
+              "without the process start), ms, each quote with 20 % of its words "
+              "substituted; beside it, interleaved on the same quotes, plain search of their "
+              "words (any word, one page of 5): a ratio that survives the load. The issue's "
+              "speed target is for 1M passages; this is the size measured.",
+              table(["passages", "quote", "n", "finder p50", "finder p95", "search p50",
+                     "search p95"], speed_rows, right={2, 3, 4, 5, 6})]
     return "\n\n".join(parts), targets
 
 
