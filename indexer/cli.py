@@ -27,6 +27,7 @@ from .gazetteer import Gazetteer
 from .jobs.commands import enqueue_files, jobs, worker
 from .language import DEFAULT_LANGUAGES
 from .pipeline import FileOutcome, Indexer, IndexOptions, MetadataError, validate_date
+from .quote_command import quote
 from .records import Metadata
 from .reindex import prepare_index, rebuild_index, repair_pending
 from .search_index import query_index
@@ -312,6 +313,7 @@ main.add_command(delivery)
 main.add_command(worker)
 main.add_command(history)
 main.add_command(revert_command)
+main.add_command(quote)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
