@@ -26,6 +26,17 @@ NO_PAIR = "_"  # keeps the positions of `text_pairs` those of the words
 # built with.
 COMMON_WORDS = frozenset(w.translate(accent_map) for language in ("fr", "en")
                          for w in stopwords_for_language(language))
+# Phrases across the boundary of two consecutive passages of a video: each passage indexes,
+# in BRIDGE, its last BRIDGE_WORDS words and then the next passage's first BRIDGE_WORDS, the
+# latter marked with NEXT_MARK. A phrase split at word j becomes the phrase of its first j
+# words unmarked and the others marked there: unmarked words followed by marked ones are
+# next to each other only at the boundary, so a match always crosses it and belongs to the
+# passage where the phrase starts (one document: totals and facets count it once).
+BRIDGE = "text_bridge"
+BRIDGE_WORDS = 5
+NEXT_MARK = ">"
+# Stored with a passage that has a next one: [its end, its opening words as said].
+NEXT_PASSAGE = "next_passage"
 # Written by format 2 code in an index that got `text_pairs` after it had documents: such an
 # index is of an older format (opening.py).
 PAIRS_INCOMPLETE = "text_pairs.incomplete"
@@ -78,6 +89,8 @@ def make_schema(languages: Sequence[str]) -> Schema:
         source=ID(stored=True),  # "official" or "asr" (records.Segment.source)
         text=TEXT(analyzer=_folding_analyzer(), stored=True, phrase=True),
         text_pairs=TEXT(analyzer=_folding_analyzer(), phrase=True),  # indexed from lists
+        text_bridge=TEXT(analyzer=_folding_analyzer(), phrase=True),  # indexed from lists
+        next_passage=STORED(),
         entities=KEYWORD(stored=True, commas=True, lowercase=True),
         entity_names=TEXT(analyzer=_folding_analyzer(), phrase=True),
         title=TEXT(analyzer=_folding_analyzer(), stored=True),
@@ -90,6 +103,7 @@ def make_schema(languages: Sequence[str]) -> Schema:
     )
     for language in languages:
         if has_stemmer(language):
+            # With positions: a phrase also matches its words' other forms (parsing.py).
             schema.add(stem_field(language), TEXT(analyzer=_stemming_analyzer(language),
-                                                  phrase=False))
+                                                  phrase=True))
     return schema
