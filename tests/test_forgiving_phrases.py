@@ -82,6 +82,25 @@ def test_what_does_not_cross_a_boundary(searcher) -> None:
     assert searcher.search(f'exact:"{" ".join(words[-BRIDGE_WORDS - 1:])} l"').total == 0
 
 
+def test_the_exact_form_ranks_above_a_shorter_passage_with_another_form(
+        tmp_path: Path, gazetteer: Gazetteer) -> None:
+    """A short passage scores higher for the same words (BM25's length normalisation): the
+    exact form's own phrase on `text` still puts it first."""
+    tagger = EntityTagger(gazetteer)
+    long_exact = "Nous parlons ici de l'apprentissage profond et de ses usages en traduction."
+    short_other = "L'apprentissage profonde."
+    path = tmp_path / "index"
+    add_many(path, [transcript("aaaaaaaaaaaaaaaa", [long_exact], "fr", tagger),
+                    transcript("bbbbbbbbbbbbbbbb", [short_other], "fr", tagger)], gazetteer)
+    searcher = SegmentSearcher(path, gazetteer)
+    assert [h.text for h in searcher.search('"apprentissage profond"').hits] == \
+        [long_exact, short_other]
+    assert [h.text for h in searcher.search('"apprentissage profonde"').hits] == \
+        [short_other, long_exact]
+    assert [h.text for h in searcher.search('exact:"apprentissage profond"').hits] == \
+        [long_exact]
+
+
 @pytest.fixture(scope="module")
 def readalong(session_indexer: Indexer, corpus: Path, gazetteer: Gazetteer):
     """The corpus recording transcribed by the real Whisper base model, indexed."""
@@ -170,3 +189,27 @@ def test_an_unversioned_index_of_format_4_s_layout_is_refused_and_rebuilt(
     rebuilt = SegmentSearcher(settings.index_dir, gazetteer)
     assert [h.text for h in rebuilt.search('"coopération militaire"').hits] == [FR[1]]
     assert rebuilt.search('"terrorisme l intensification"').hits[0].end == 14.5
+
+
+def test_the_page_and_the_api_show_where_a_phrase_runs_on(
+        tmp_path: Path, models_dir: Path, gazetteer: Gazetteer) -> None:
+    from conftest import make_data_dir
+    from search_support import build_archive
+
+    from search_app import create_app
+
+    settings = build_archive(make_data_dir(tmp_path / "data", models_dir), gazetteer)
+    app = create_app({"TESTING": True, "DATA_DIR": str(settings.data_dir),
+                      "DATABASE_URL": f"sqlite:///{settings.data_dir / 'speechsearch.db'}"})
+    client = app.test_client()
+    hit, = client.get('/api/search?q="le terrorisme l\'intensification"').json["hits"]
+    assert (hit["text"], hit["start"], hit["end"]) == (FR[1], 5.0, 14.5)
+    assert hit["continued"].startswith("<mark>L</mark>&#x27;<mark>intensification</mark>")
+    assert hit["url"].endswith("#t=5.0,14.5")
+    page = client.get('/?q="le terrorisme l\'intensification"',
+                      headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "puis, dans le passage suivant :" in page
+    assert "<mark>intensification</mark> de notre coopération…" in page
+    assert "#t=5.0,14.5" in page
+    other = client.get('/api/search?q="coopération militaire"').json
+    assert [h["text"] for h in other["hits"]] == [FR[1]] and other["hits"][0]["continued"] == ""
