@@ -97,7 +97,7 @@ def test_phrases_in_other_forms_and_across_passages_match_whoosh(archive, search
             crossing.append('"' + " ".join(_words(first.text)[-2:] + _words(second.text)[:2])
                             + '"')
     whoosh = searcher._searcher()
-    assert any(leaf.fieldname.startswith("stem_") for text in queries
+    assert any(leaf.fieldname.startswith("phrase_stem_") for text in queries
                for leaf in searcher.whoosh_query(text)[1].leaves())
     assert sum(_compare(searcher, text) for text in queries) > 0
     found = [_compare(searcher, text) for text in crossing[::7][:25]]

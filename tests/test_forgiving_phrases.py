@@ -149,17 +149,16 @@ def test_each_boundary_of_the_recording_is_crossed_by_a_phrase(readalong) -> Non
 
 def test_an_unversioned_index_of_format_4_s_layout_is_refused_and_rebuilt(
         tmp_path: Path, models_dir: Path, gazetteer: Gazetteer) -> None:
-    """Format 4: stem fields without positions, no `text_bridge`. Such an index without its
+    """Format 4: no stems with positions, no `text_bridge`. Such an index without its
     format file is not taken for today's (its phrases would miss other forms and
     boundaries): refused until `rebuild_index` makes it anew from the transcripts."""
     from conftest import make_data_dir
     from whoosh import index as whoosh_index
-    from whoosh.fields import TEXT
 
     from indexer.config import Settings
     from indexer.reindex import rebuild_index
     from indexer.search_index import FORMAT_FILE, INDEX_NAME, IndexFormatError, make_schema
-    from indexer.search_index.schema import BRIDGE, NEXT_PASSAGE, _stemming_analyzer
+    from indexer.search_index.schema import BRIDGE, NEXT_PASSAGE
     from indexer.store import save_transcript
 
     settings = Settings(data_dir=make_data_dir(tmp_path / "data", models_dir))
@@ -167,11 +166,8 @@ def test_an_unversioned_index_of_format_4_s_layout_is_refused_and_rebuilt(
     save_transcript(settings.transcripts_dir, said)
     add_many(settings.index_dir, [said], gazetteer, settings.languages)
     schema = make_schema(settings.languages)
-    for name in (BRIDGE, NEXT_PASSAGE, "stem_fr", "stem_en"):
+    for name in (BRIDGE, NEXT_PASSAGE, "phrase_stem_fr", "phrase_stem_en"):
         schema.remove(name)
-    for language in ("fr", "en"):
-        schema.add(f"stem_{language}", TEXT(analyzer=_stemming_analyzer(language),
-                                            phrase=False))
     older = tmp_path / "older"
     older.mkdir()
     ix = whoosh_index.create_in(str(older), schema, indexname=INDEX_NAME)

@@ -16,7 +16,7 @@
 One document per passage of `Transcript.reading()`: the official text's passages where one is
 attached (and the machine transcript's where the text does not cover the audio), else the
 machine transcript's segments; `source` says which ("official" or "asr": the source filter,
-`source:` and the facet). The text is indexed five ways:
+`source:` and the facet). The text is indexed six ways:
 - `text`: words folded to lowercase without accents, with positions;
 - `text_bridge`: the passage's last words and the next passage's first (marked), with
   positions, for phrases across the boundary (schema.py, phrase_forms.py); the next
@@ -24,9 +24,10 @@ machine transcript's segments; `source` says which ("official" or "asr": the sou
 - `text_pairs`: each pair of neighbouring common words ("de la", "of the"), with positions,
   for exact phrases of common words (below);
 - `stem_<lang>`: folded, then stemmed for the segment's language (coopérations and
-  cooperation find coopération), with positions (a quoted phrase matches its words' other
-  forms too); a plain word reads these and `entity_names` only, a common word `text` only
-  (parsing._plain_word_fields);
+  cooperation find coopération); a plain word reads these and `entity_names` only, a common
+  word `text` only (parsing._plain_word_fields);
+- `phrase_stem_<lang>`: the same stems with positions, read by quoted phrases alone (their
+  words' other forms: phrase_forms.py), so that the blocks plain words read stay small;
 - `entity_names`: every alias of the segment's gazetteer entities, so NATO finds "OTAN".
 
 Exact phrases: the postings of the phrase's words are intersected, rarest first, then

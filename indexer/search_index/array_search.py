@@ -89,6 +89,15 @@ class _SegmentEvaluator:
         if parameters is None:
             raise NoArrayForm("only Whoosh's default BM25F is computed with arrays")
         self.B, self.K1 = parameters
+        self._documents: dict[tuple[str, bytes], np.ndarray] = {}  # for this query only
+
+    def _term_documents(self, fieldname: str, btext: bytes) -> np.ndarray:
+        """A term's documents, read once per query (the phrases of a phrase across passages
+        share their rarest word)."""
+        key = (fieldname, btext)
+        if key not in self._documents:
+            self._documents[key] = self.postings.term(fieldname, btext)[0]
+        return self._documents[key]
 
     def evaluate(self, query) -> Scored:
         if isinstance(query, Q.Term):
@@ -158,7 +167,8 @@ class _SegmentEvaluator:
         words = [self._bytes(query.fieldname, word) for word in query.words]
         if not words or None in words:
             return _NOTHING
-        ids, frequencies = phrase_documents(self.postings, query.fieldname, words)
+        ids, frequencies = phrase_documents(self.postings, query.fieldname, words,
+                                            self._term_documents)
         if not len(ids):
             return _NOTHING
         scores = sum(self._scores(query.fieldname, word, ids, frequencies[word])

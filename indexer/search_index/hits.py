@@ -16,10 +16,12 @@ from .schema import (
     NEXT_PASSAGE,
     PAIRS,
     _folding_analyzer,
+    phrase_stem_field,
     stem_field,
 )
 
 _FOLDING = _folding_analyzer()
+PHRASE_STEMS = phrase_stem_field("")
 
 
 def matched_terms(query, reader) -> dict[str, set[str]]:
@@ -34,6 +36,8 @@ def matched_terms(query, reader) -> dict[str, set[str]]:
                 terms.setdefault("text", set()).update(text.split(" "))
             elif fieldname == BRIDGE:  # its phrase's words are the text phrase's: found there
                 continue
+            elif fieldname.startswith(PHRASE_STEMS):  # the stems, highlighted as such
+                terms.setdefault("stem_" + fieldname[len(PHRASE_STEMS):], set()).add(text)
             else:
                 terms.setdefault(fieldname, set()).add(text)
     return terms

@@ -13,7 +13,8 @@ than read half right. Formats so far:
 4. one document per passage of `Transcript.reading()` (the official text's where one is
    attached, else the machine transcript's), each with its `source` ("official" or "asr"):
    for the source filter, query field and facet;
-5. the stem fields have positions (a phrase also matches its words' other forms), and each
+5. the stems also with positions (`phrase_stem_<lang>`: a phrase also matches its words'
+   other forms), and each
    passage indexes the words around its boundary with the next one (`text_bridge`: phrases
    across two passages).
 

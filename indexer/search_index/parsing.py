@@ -22,7 +22,7 @@ from whoosh.qparser import (
 from whoosh.support.levenshtein import distance
 
 from ..results import QUERY_FIELDS, QuerySyntaxError, check_query, check_source
-from .phrase_forms import crossings, pair_phrase, phrase_part_kept
+from .phrase_forms import crossings, pair_phrase, phrase_form
 from .schema import (
     BRIDGE,
     COMMON_WORDS,
@@ -117,8 +117,8 @@ def _refine(query, resolve_entity: Callable[[str], str | None],
     `bridges`, and, unless fielded (`exact:"…"`, `text:"…"`), its stems (phrase_forms.py);
     entity names become canonical ids."""
     if isinstance(query, Q.Or) and any(isinstance(q, Q.Phrase) for q in query.subqueries):
-        kept = [q for q in query.subqueries if phrase_part_kept(q, query.subqueries)]
-        return Q.Or([_refine(q, resolve_entity, pairs, bridges) for q in kept])
+        forms = [phrase_form(q, query.subqueries) for q in query.subqueries]
+        return Q.Or([_refine(q, resolve_entity, pairs, bridges) for q in forms if q])
     if isinstance(query, Q.Or) and any(isinstance(q, Q.Prefix) for q in query.subqueries):
         # A prefix of the words as said: its stems and alias forms add no word it lacks, and
         # each field multiplies the thousands of words a short prefix can expand to.

@@ -2,9 +2,10 @@
 
 - A phrase of common words only: the same phrase over their pairs (`text_pairs`, the package
   docstring), far shorter posting lists, still exact.
-- Its words' other forms: the phrase over the stem fields, which have positions (format 5),
-  as a phrase on an analysed field is in Lucene-based engines; the exact form, matched too,
-  adds its own score, so it ranks first. `exact:"…"` (a field, so not this Or) skips them.
+- Its words' other forms: the phrase over the stems, with positions (`phrase_stem_<lang>`,
+  format 5), as a phrase on an analysed field is in Lucene-based engines; the exact form,
+  matched too, adds its own score, so it ranks first. `exact:"…"` (a field, so not this Or)
+  skips them.
 - Across the boundary of two consecutive passages: phrases over `text_bridge` (schema.py).
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from whoosh import query as Q
 
-from .schema import BRIDGE, BRIDGE_WORDS, COMMON_WORDS, NEXT_MARK, PAIRS
+from .schema import BRIDGE, BRIDGE_WORDS, COMMON_WORDS, NEXT_MARK, PAIRS, phrase_stem_field
 from .writing import _pairs
 
 
@@ -39,22 +40,27 @@ def crossings(phrase: Q.Phrase) -> list[Q.Phrase]:
             if split <= BRIDGE_WORDS and len(words) - split <= BRIDGE_WORDS]
 
 
-def phrase_part_kept(part, parts) -> bool:
-    """Whether one field's form of an unfielded phrase is searched (parsing._refine).
+def phrase_form(part, parts):
+    """One field's form of an unfielded phrase as searched (parsing._refine), None for a
+    form not searched.
 
-    The exact words (`text`) and the entity names always are. A stem field's form, the same
+    The exact words (`text`) and the entity names as they are. A stem field's form, the same
     phrase over the words' stems (so that "apprentissage profond" finds "apprentissage
-    profonde"; the exact form, matched too, adds its own score and ranks first), only when it
-    is still a phrase of its content words: the stem fields drop stop words, so '"la
-    défense"' arrives there as the single word `defens` (every segment with "défense"), and
-    a phrase of common words only ('"il y a"') as a few of them, matching anything. Stop
-    words between the stems are not compared ("ministre de la défense" also finds "ministres
-    des défenses"); the other language's stems, which keep this language's stop words
-    ("la secur" in `stem_en`), would find nothing the exact words miss."""
+    profonde"; the exact form, matched too, adds its own score and ranks first), is read in
+    the stems with positions (`phrase_stem_<lang>`), and only when it is still a phrase of
+    its content words: the stem fields drop stop words, so '"la défense"' arrives there as
+    the single word `defens` (every segment with "défense"), and a phrase of common words
+    only ('"il y a"') as a few of them, matching anything. Stop words between the stems are
+    not compared ("ministre de la défense" also finds "ministres des défenses"); the other
+    language's stems, which keep this language's stop words ("la secur" in `stem_en`), would
+    find nothing the exact words miss."""
     if not part.fieldname.startswith("stem_"):
-        return True
+        return part
     said = next((q for q in parts if isinstance(q, Q.Phrase) and q.fieldname == "text"), None)
     if not isinstance(part, Q.Phrase) or said is None:
-        return False
+        return None
     content = [word for word in said.words if word not in COMMON_WORDS]
-    return len(part.words) == len(content) > 1
+    if not len(part.words) == len(content) > 1:
+        return None
+    return Q.Phrase(phrase_stem_field(part.fieldname[len("stem_"):]), part.words,
+                    boost=part.boost)

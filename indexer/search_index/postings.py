@@ -70,20 +70,6 @@ class SegmentPostings:
         keep = self._live(ids)
         return ids[keep], weights[keep]
 
-    def term_positions(self, fieldname: str,
-                       btext: bytes) -> tuple[np.ndarray, list[list[int]]]:
-        """Document numbers (ascending) of one term, and its positions in each."""
-        blocks = posting_blocks(self.reader, fieldname, btext)
-        if blocks is None:
-            return _EMPTY_IDS, []
-        decode = self.reader.schema[fieldname].format.decode_positions
-        ids, positions = [], []
-        for block_ids in _each_block(blocks):
-            keep = self._live(block_ids)
-            ids.append(block_ids[keep])
-            positions += [decode(value) for value, kept in zip(blocks.values(), keep) if kept]
-        return np.concatenate(ids), positions
-
     def positions_at(self, fieldname: str, btext: bytes,
                      docs: np.ndarray) -> list[list[int] | None]:
         """The positions of a term in each of `docs` (ascending), None where it is absent.

@@ -32,6 +32,7 @@ from .schema import (
     PARALLEL_MIN_SEGMENTS,
     folded_stopwords,
     make_schema,
+    phrase_stem_field,
     stem_field,
 )
 from .whoosh_internals import bulk_codec
@@ -155,6 +156,8 @@ def _documents(transcript: Transcript, gazetteer: Gazetteer, schema: Schema,
                                following.text, following.end, analysis))
         if stem_field(segment.language) in schema:
             doc[stem_field(segment.language)] = analysis.stemmed(words, segment.language)
+        if phrase_stem_field(segment.language) in schema:
+            doc[phrase_stem_field(segment.language)] = doc[stem_field(segment.language)]
         yield doc
 
 
