@@ -90,6 +90,7 @@ class _SegmentEvaluator:
             raise NoArrayForm("only Whoosh's default BM25F is computed with arrays")
         self.B, self.K1 = parameters
         self._documents: dict[tuple[str, bytes], np.ndarray] = {}  # for this query only
+        self._decoded: dict = {}  # posting blocks, for this query only
 
     def _term_documents(self, fieldname: str, btext: bytes) -> np.ndarray:
         """A term's documents, read once per query (the phrases of a phrase across passages
@@ -168,7 +169,7 @@ class _SegmentEvaluator:
         if not words or None in words:
             return _NOTHING
         ids, frequencies = phrase_documents(self.postings, query.fieldname, words,
-                                            self._term_documents)
+                                            self._term_documents, self._decoded)
         if not len(ids):
             return _NOTHING
         scores = sum(self._scores(query.fieldname, word, ids, frequencies[word])

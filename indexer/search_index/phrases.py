@@ -28,12 +28,13 @@ def _consecutive(positions: list[list[int]]) -> bool:
 
 def phrase_documents(postings: SegmentPostings, fieldname: str, words: list[bytes],
                      documents: Callable[[str, bytes], np.ndarray] | None = None,
-                     ) -> tuple[np.ndarray, dict[bytes, np.ndarray]]:
+                     decoded: dict | None = None) -> tuple[np.ndarray, dict[bytes, np.ndarray]]:
     """The documents where `words` (terms of `fieldname`) occur in a row, ascending, and
     each distinct word's frequency in each of them (its number of positions).
 
-    `documents(fieldname, word)`: a word's documents, e.g. kept for the query's other
-    phrases (a phrase across passages is one a split, most with the same rarest word)."""
+    `documents(fieldname, word)`: a word's documents, and `decoded`, posting blocks decoded,
+    both kept for the query's other phrases (a phrase across passages is one a split, most
+    with the same rarest word and common words: postings.positions_at)."""
     reader = postings.reader
     # One lexicon look-up a word (0: not in this index segment), for the many phrases a
     # phrase becomes (its stems' form, and each split across a passage boundary).
@@ -47,7 +48,7 @@ def phrase_documents(postings: SegmentPostings, fieldname: str, words: list[byte
             else postings.term(fieldname, distinct[0])[0])
     positions: dict[bytes, list[list[int]]] = {}
     for word in [*distinct[1:], distinct[0]]:
-        found = postings.positions_at(fieldname, word, docs)
+        found = postings.positions_at(fieldname, word, docs, decoded)
         present = np.array([p is not None for p in found], dtype=bool)
         docs = docs[present]
         for earlier in positions:  # keep every word's lists aligned with `docs`
