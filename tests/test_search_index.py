@@ -378,7 +378,8 @@ def test_plain_words_read_stems_and_names_but_find_what_text_found(
     assert fields("the") == {"text"}  # common words: the words as said
     # Phrases unchanged; its stems' form is one word (not searched), and it may cross a
     # boundary between passages (test_forgiving_phrases.py).
-    assert fields('"la sécurité"') == {"text", "text_bridge", "entity_names"}
+    assert fields('"la sécurité"') == {"text", "text_bridge", "text_bridge_pair",
+                                       "entity_names"}
     for query in ("securite", "sécurité", "SÉCURITÉS"):  # typed with or without accents
         hits = searcher.search(query).hits
         assert SECURITY[0] in [h.text for h in hits], query

@@ -19,7 +19,8 @@ machine transcript's segments; `source` says which ("official" or "asr": the sou
 `source:` and the facet). The text is indexed six ways:
 - `text`: words folded to lowercase without accents, with positions;
 - `text_bridge`: the passage's last words and the next passage's first (marked), with
-  positions, for phrases across the boundary (schema.py, phrase_forms.py); the next
+  positions, for phrases across the boundary (schema.py, phrase_forms.py), and
+  `text_bridge_pair` the boundary's pair of words, their candidates; the next
   passage's end and opening words are stored with it, for the hit (`Hit.continued`);
 - `text_pairs`: each pair of neighbouring common words ("de la", "of the"), with positions,
   for exact phrases of common words (below);

@@ -11,6 +11,7 @@ from ..gazetteer import Gazetteer
 from ..results import Hit, mark
 from .schema import (
     BRIDGE,
+    BRIDGE_PAIR,
     BRIDGE_WORDS,
     NEXT_MARK,
     NEXT_PASSAGE,
@@ -34,7 +35,7 @@ def matched_terms(query, reader) -> dict[str, set[str]]:
             text = term.decode() if isinstance(term, bytes) else term
             if fieldname == PAIRS:  # a phrase of these words of the text
                 terms.setdefault("text", set()).update(text.split(" "))
-            elif fieldname == BRIDGE:  # its phrase's words are the text phrase's: found there
+            elif fieldname in (BRIDGE, BRIDGE_PAIR):  # the text phrase's words: found there
                 continue
             elif fieldname.startswith(PHRASE_STEMS):  # the stems, highlighted as such
                 terms.setdefault("stem_" + fieldname[len(PHRASE_STEMS):], set()).add(text)

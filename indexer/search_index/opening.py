@@ -14,9 +14,8 @@ than read half right. Formats so far:
    attached, else the machine transcript's), each with its `source` ("official" or "asr"):
    for the source filter, query field and facet;
 5. the stems also with positions (`phrase_stem_<lang>`: a phrase also matches its words'
-   other forms), and each
-   passage indexes the words around its boundary with the next one (`text_bridge`: phrases
-   across two passages).
+   other forms), and each passage indexes the words around its boundary with the next one
+   (`text_bridge`, `text_bridge_pair`: phrases across two passages).
 
 An index of an older format is rebuilt from the transcripts, the archive's source of truth
 (`speechsearch reindex`); `index` and `serve` do so by themselves when `needs_rebuild` says

@@ -13,7 +13,15 @@ from __future__ import annotations
 
 from whoosh import query as Q
 
-from .schema import BRIDGE, BRIDGE_WORDS, COMMON_WORDS, NEXT_MARK, PAIRS, phrase_stem_field
+from .schema import (
+    BRIDGE,
+    BRIDGE_PAIR,
+    BRIDGE_WORDS,
+    COMMON_WORDS,
+    NEXT_MARK,
+    PAIRS,
+    phrase_stem_field,
+)
 from .writing import _pairs
 
 
@@ -27,15 +35,18 @@ def pair_phrase(phrase: Q.Phrase, common: frozenset[str]):
     return Q.Phrase(PAIRS, pairs, boost=phrase.boost)
 
 
-def crossings(phrase: Q.Phrase) -> list[Q.Phrase]:
+def crossings(phrase: Q.Phrase) -> list[Q.And]:
     """The phrase across a boundary between two passages, at each split that leaves at most
-    BRIDGE_WORDS words on either side, as phrases of `BRIDGE` (schema.py). None for a phrase
-    of common words only: "de la" ends one passage and begins the next thousands of times."""
+    BRIDGE_WORDS words on either side: the boundary's pair of words AND the phrase of
+    `BRIDGE` (schema.py). None for a phrase of common words only: "de la" ends one passage
+    and begins the next thousands of times."""
     words = list(phrase.words)
     if all(word in COMMON_WORDS for word in words):
         return []
-    return [Q.Phrase(BRIDGE, words[:split] + [NEXT_MARK + word for word in words[split:]],
-                     boost=phrase.boost)
+    return [Q.And([Q.Term(BRIDGE_PAIR, f"{words[split - 1]} {words[split]}",
+                          boost=phrase.boost),
+                   Q.Phrase(BRIDGE, words[:split] + [NEXT_MARK + w for w in words[split:]],
+                            boost=phrase.boost)])
             for split in range(1, len(words))
             if split <= BRIDGE_WORDS and len(words) - split <= BRIDGE_WORDS]
 

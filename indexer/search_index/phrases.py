@@ -28,13 +28,16 @@ def _consecutive(positions: list[list[int]]) -> bool:
 
 def phrase_documents(postings: SegmentPostings, fieldname: str, words: list[bytes],
                      documents: Callable[[str, bytes], np.ndarray] | None = None,
-                     decoded: dict | None = None) -> tuple[np.ndarray, dict[bytes, np.ndarray]]:
+                     decoded: dict | None = None, within: np.ndarray | None = None,
+                     ) -> tuple[np.ndarray, dict[bytes, np.ndarray]]:
     """The documents where `words` (terms of `fieldname`) occur in a row, ascending, and
     each distinct word's frequency in each of them (its number of positions).
 
     `documents(fieldname, word)`: a word's documents, and `decoded`, posting blocks decoded,
     both kept for the query's other phrases (a phrase across passages is one a split, most
-    with the same rarest word and common words: postings.positions_at)."""
+    with the same rarest word and common words: postings.positions_at). `within`: the
+    candidates instead of the rarest word's documents (ascending; every word is then read
+    on them alone)."""
     reader = postings.reader
     # One lexicon look-up a word (0: not in this index segment), for the many phrases a
     # phrase becomes (its stems' form, and each split across a passage boundary).
@@ -44,10 +47,14 @@ def phrase_documents(postings: SegmentPostings, fieldname: str, words: list[byte
     distinct = sorted(frequency, key=frequency.__getitem__)
     # The rarest word's documents, its positions only where the others occur too (read last):
     # decoding them is a Python call a document, and most candidates are dropped on the way.
-    docs = (documents(fieldname, distinct[0]) if documents
-            else postings.term(fieldname, distinct[0])[0])
+    if within is not None:
+        docs, order = within, distinct
+    else:
+        docs = (documents(fieldname, distinct[0]) if documents
+                else postings.term(fieldname, distinct[0])[0])
+        order = [*distinct[1:], distinct[0]]
     positions: dict[bytes, list[list[int]]] = {}
-    for word in [*distinct[1:], distinct[0]]:
+    for word in order:
         found = postings.positions_at(fieldname, word, docs, decoded)
         present = np.array([p is not None for p in found], dtype=bool)
         docs = docs[present]

@@ -35,6 +35,10 @@ COMMON_WORDS = frozenset(w.translate(accent_map) for language in ("fr", "en")
 BRIDGE = "text_bridge"
 BRIDGE_WORDS = 5
 NEXT_MARK = ">"
+# The boundary's own pair of words, "last first" (one term a passage, no positions): every
+# split of a phrase across the boundary holds exactly one such pair, far rarer than its words,
+# so its documents are the split's candidates (array_search.py).
+BRIDGE_PAIR = "text_bridge_pair"
 # Stored with a passage that has a next one: [its end, its opening words as said].
 NEXT_PASSAGE = "next_passage"
 # Written by format 2 code in an index that got `text_pairs` after it had documents: such an
@@ -95,6 +99,7 @@ def make_schema(languages: Sequence[str]) -> Schema:
         text=TEXT(analyzer=_folding_analyzer(), stored=True, phrase=True),
         text_pairs=TEXT(analyzer=_folding_analyzer(), phrase=True),  # indexed from lists
         text_bridge=TEXT(analyzer=_folding_analyzer(), phrase=True),  # indexed from lists
+        text_bridge_pair=KEYWORD(),  # indexed from lists
         next_passage=STORED(),
         entities=KEYWORD(stored=True, commas=True, lowercase=True),
         entity_names=TEXT(analyzer=_folding_analyzer(), phrase=True),

@@ -22,6 +22,7 @@ from ..records import SOURCES, Transcript
 from .opening import open_for_reading, open_index, open_whatever_format, write_format
 from .schema import (
     BRIDGE,
+    BRIDGE_PAIR,
     BRIDGE_WORDS,
     COMMON_WORDS,
     NEXT_MARK,
@@ -107,6 +108,7 @@ def _bridge(folded: list[str], following: list[str], next_text: str, next_end: f
         return {}
     head = following[:BRIDGE_WORDS]
     return {BRIDGE: folded[-BRIDGE_WORDS:] + [NEXT_MARK + word for word in head],
+            BRIDGE_PAIR: [f"{folded[-1]} {following[0]}"],
             NEXT_PASSAGE: [next_end, analysis.opening(next_text, BRIDGE_WORDS)]}
 
 
