@@ -79,8 +79,13 @@ def departures(alignment: Alignment) -> list[Departure]:
 
 
 def disagreement(word: AlignedWord) -> float:
-    """The forced probability of the official word over Whisper's of what it heard there."""
-    return word.confidence / max(word.heard_probability, PROBABILITY_FLOOR)
+    """The forced probability of the official word over that of what Whisper heard there:
+    the lesser of Whisper's own and, where asked, the heard words' forced in the text's place
+    (both must prefer the heard words; see the module's docstring)."""
+    heard = word.heard_probability
+    if word.heard_in_context is not None:
+        heard = min(heard, word.heard_in_context)
+    return word.confidence / max(heard, PROBABILITY_FLOOR)
 
 
 def refused(word: AlignedWord) -> bool:
