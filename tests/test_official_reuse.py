@@ -84,3 +84,36 @@ def test_reused_encodings_give_the_fresh_paths_times_and_confidences(both_ways) 
                    if a.status == "matched"]
         assert statistics.median(matched) > 0.8, name
         assert min(matched) > 0.05, name
+
+
+def test_indexing_with_a_text_hands_the_transcriptions_encodings_to_the_aligner(
+        session_indexer: Indexer, data_dir: Path, monkeypatch) -> None:
+    """`speechsearch index FILE --official-text TEXT`: the pipeline keeps the encoder outputs
+    and the aligner gets them; attaching later (no transcription) gets none."""
+    from dataclasses import replace
+
+    from indexer.config import Settings
+    from indexer.official import attach
+    from indexer.pipeline import IndexOptions
+
+    given: list[int] = []
+    real = attach.force_align
+
+    def spy(alignment, audio, model, language=None, **options):
+        given.append(len(options.get("encodings", ())))
+        return real(alignment, audio, model, language, **options)
+
+    monkeypatch.setattr(attach, "force_align", spy)
+    indexer = Indexer(Settings(data_dir=data_dir), IndexOptions(
+        official_text=FIXTURES / "fr_minister.ref.txt"))
+    indexer.engine, indexer.tagger = session_indexer.engine, session_indexer.tagger
+    outcome = indexer.index_file(FIXTURES / "fr_minister.ogg")
+    assert outcome.status == "indexed" and "attached" in outcome.reason, outcome.reason
+    assert given == [1]
+    # The same file again with another text: aligned to the saved transcript, nothing kept.
+    other = data_dir / "minister.txt"
+    other.write_text((FIXTURES / "fr_minister.ref.txt").read_text(encoding="utf-8")
+                     .replace("15", "quinze"), encoding="utf-8")
+    indexer.options = replace(indexer.options, official_text=other)
+    assert indexer.index_file(FIXTURES / "fr_minister.ogg").status in ("indexed", "skipped")
+    assert given == [1, 0]

