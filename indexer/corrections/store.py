@@ -29,7 +29,7 @@ from ..records import Segment, Transcript
 from ..store import is_video_id, write_json_atomic
 
 REVISIONS_DIR = "revisions"
-KINDS = ("machine", "edit", "revert", "replace", "retranscribe")
+KINDS = ("machine", "edit", "revert", "replace", "retranscribe", "realign")
 
 
 class RevisionNotFound(UsageError, KeyError):
