@@ -44,6 +44,7 @@ from indexer.store import TranscriptNotFound
 
 from .archivist import archivist_required, form_errors
 from .clock import now
+from .correction_reasons import reason
 from .errors import abort_with
 from .urls import external_url
 from .videos import load
@@ -92,8 +93,8 @@ def _save(video_id: str, action, back: str, follow_up: bool = False):
                 number=exc.newer.number, time=exc.newer.time,
                 theirs=" | ".join(exc.theirs) or "-", yours=" | ".join(exc.yours)))
         return redirect(back)
-    except (EditError, RevisionNotFound) as exc:  # the indexer's reason (in English)
-        flash(_("Nothing was saved: %(reason)s.", reason=str(exc)))
+    except (EditError, RevisionNotFound) as exc:
+        flash(_("Nothing was saved: %(reason)s.", reason=reason(exc)))
         return redirect(back)
     except (SpeechSearchError, OSError) as exc:  # the index locked by another program
         logger.exception("saving a correction of %s failed", video_id)

@@ -33,6 +33,7 @@ from indexer.gazetteer import LABELS
 from indexer.jobs.replace_jobs import enqueue_replace
 
 from .archivist import archivist_required, form_errors
+from .correction_reasons import reason
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("replace", __name__, url_prefix="/replace")
@@ -81,7 +82,7 @@ def page():
             occurrences = find(current_app.extensions["archive"].settings, phrase,
                                limit=int(current_app.config.get("REPLACE_PREVIEW_LIMIT", 500)))
         except UsageError as exc:
-            error = str(exc)
+            error = reason(exc)
     return render_template("replace.html", phrase=phrase, occurrences=occurrences, error=error,
                            form=ReplaceForm(phrase=phrase), batches=recent_batches(),
                            undo_form=UndoForm(), name_kinds=NAME_KINDS,
@@ -103,7 +104,7 @@ def apply():
     try:
         batch = new_batch(phrase, form.replacement.data, keys, current_user.email)
     except UsageError as exc:
-        flash(_("Nothing was replaced: %(reason)s.", reason=str(exc)))
+        flash(_("Nothing was replaced: %(reason)s.", reason=reason(exc)))
         return redirect(back)
     videos = len(parse_keys(keys))
     if form.gazetteer.data:
@@ -134,7 +135,7 @@ def undo(batch_id: str):
     try:
         batch = undo_batch(archive.settings, archive.gazetteer, batch_id, current_user.email)
     except UsageError as exc:
-        flash(_("Nothing was undone: %(reason)s.", reason=str(exc)))
+        flash(_("Nothing was undone: %(reason)s.", reason=reason(exc)))
         return redirect(url_for("replace.page"))
     flash(_("Batch %(id)s undone in %(num)d video(s), each by a new revision.", id=batch.id,
             num=len(batch.undone)))
@@ -151,7 +152,7 @@ def offer_name(form: ReplaceForm) -> None:
                              (form.language.data or archive.settings.languages[0]).lower(),
                              (form.aliases.data or "").split(","), hint=form.hint.data)
     except UsageError as exc:
-        flash(_("The name was not added to the gazetteer: %(reason)s.", reason=str(exc)))
+        flash(_("The name was not added to the gazetteer: %(reason)s.", reason=reason(exc)))
         return
     archive.reload_gazetteer()
     flash(_("“%(name)s” is in the gazetteer (%(id)s): videos indexed from now on tag it.",
