@@ -30,6 +30,7 @@ from indexer.corrections.replace import (
 from indexer.corrections.store import REVISIONS_DIR
 from indexer.errors import UsageError
 from indexer.gazetteer import LABELS
+from indexer.jobs.realign_jobs import enqueue_batch_realign
 from indexer.jobs.replace_jobs import enqueue_replace
 
 from .archivist import archivist_required, form_errors
@@ -116,6 +117,8 @@ def apply():
                        id=job.id, url=escape(url_for("jobs_views.page")))))
         return redirect(url_for("replace.page"))
     batch = run_batch(archive.settings, archive.gazetteer, batch)
+    # The replacements' times and names are refined on the audio by jobs, never here.
+    enqueue_batch_realign(current_app.extensions["jobs"], batch, user_id=current_user.id)
     flash(_("Replaced in %(num)d video(s), one revision each (batch %(id)s); searches show it "
             "now.", num=len(batch.videos), id=batch.id))
     for video_id, why in batch.skipped.items():

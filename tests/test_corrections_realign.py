@@ -15,7 +15,8 @@ from test_corrections_site import csrf, login
 from indexer.config import Settings
 from indexer.corrections import Edit, RevisionStore, save_edits
 from indexer.corrections.realign import changed_flags
-from indexer.jobs.realign_jobs import is_realign_job
+from indexer.corrections.replace import find, new_batch, run_batch, undo_batch
+from indexer.jobs.realign_jobs import enqueue_batch_realign, is_realign_job
 from indexer.jobs.runner import make_indexer, run_job
 from indexer.pipeline import Indexer, IndexOptions
 from indexer.store import load_transcript
@@ -135,3 +136,24 @@ def test_a_newer_archivist_edit_is_never_overwritten(spoken, app) -> None:
     assert f"revision {number + 1} was saved since" in queue.get(jobs[0].id).error
     transcript = load_transcript(settings.transcripts_dir, video_id)
     assert transcript.revision == number + 1 and "Vous" in transcript.reading()[0].text
+
+
+def test_a_replace_batch_is_refined_too_and_still_undone_as_a_batch(spoken, app) -> None:
+    _, video_id, truth = spoken
+    settings, archive = app.extensions["archive"].settings, app.extensions["archive"]
+    heard = load_transcript(settings.transcripts_dir, video_id).reading()[0].words
+    wrong = next(w.word.strip() for w in heard if w.start > 3.0 and len(w.word.strip()) > 2)
+    keys = [o.key for o in find(settings, wrong)]
+    batch = run_batch(settings, archive.gazetteer, new_batch(wrong, "Kuujjuaq", keys,
+                                                             "desk@example.org"))
+    number = batch.videos[video_id]
+    queue = app.extensions["jobs"]
+    enqueue_batch_realign(queue, batch)
+    [job] = [j for j in queue.recent(5) if is_realign_job(j)]
+    assert run_job(queue, job.id, make_indexer(queue)) == "done"
+    store = RevisionStore(settings.data_dir, video_id)
+    assert store.revision(number + 1).kind == "realign"
+    # The follow-up is part of the batch's change: undoing the batch is not refused for it.
+    undone = undo_batch(settings, archive.gazetteer, batch.id, "desk@example.org")
+    assert undone.skipped == {} and video_id in undone.undone
+    assert "Kuujjuaq" not in load_transcript(settings.transcripts_dir, video_id).reading()[0].text

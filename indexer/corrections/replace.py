@@ -33,7 +33,7 @@ from ..store import (
 )
 from .commit import ConflictError, commit_layer, limits_of, revert, utc_now
 from .edits import Edit, EditError, apply, word_groups
-from .store import REVISIONS_DIR
+from .store import REVISIONS_DIR, RevisionStore
 
 BATCHES_DIR = "batches"
 MAX_PHRASE_CHARS = 200
@@ -228,6 +228,15 @@ def run_batch(settings: Settings, gazetteer: Gazetteer, batch: Batch,
     return batch
 
 
+def refined_head(settings: Settings, video_id: str, number: int) -> int:
+    """The revision an undo of revision `number` is made on: `number`, or the newest
+    revision if all those after it are its machine follow-ups (realign.py): they are part of
+    the batch's change, not an archivist's."""
+    later = [r for r in RevisionStore(settings.data_dir, video_id).revisions()
+             if r.number > number]
+    return later[-1].number if later and all(r.kind == "realign" for r in later) else number
+
+
 def undo_batch(settings: Settings, gazetteer: Gazetteer, batch_id: str, author: str) -> Batch:
     """Each video of the batch back to the revision before it (a revert, itself a revision);
     a video changed again since is left alone and named in `skipped`."""
@@ -237,7 +246,8 @@ def undo_batch(settings: Settings, gazetteer: Gazetteer, batch_id: str, author: 
             continue
         try:
             saved = revert(settings, gazetteer, video_id, number - 1, author=author,
-                           message=f"undo batch {batch.id}", base=number)
+                           message=f"undo batch {batch.id}",
+                           base=refined_head(settings, video_id, number))
             batch.undone[video_id] = saved.revision.number
         except (ConflictError, EditError, TranscriptNotFound) as exc:
             batch.skipped[video_id] = f"not undone: {exc}"

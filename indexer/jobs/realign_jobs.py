@@ -8,8 +8,9 @@ from __future__ import annotations
 import logging
 
 from ..corrections.realign import refine_revision
+from ..corrections.replace import Batch
 from ..official.attach import media_audio
-from ..store import load_transcript
+from ..store import TranscriptNotFound, load_transcript
 from .queue import JobQueue
 from .table import Job, JobState
 
@@ -32,6 +33,19 @@ def enqueue_realign(queue: JobQueue, video_id: str, revision: int, media: str,
         session.commit()
     queue.dispatch(job)
     return job
+
+
+def enqueue_batch_realign(queue: JobQueue, batch: Batch, user_id: int | None = None
+                          ) -> list[Job]:
+    """Queue the follow-up of each revision a find and replace batch made."""
+    jobs = []
+    for video_id, number in batch.videos.items():
+        try:
+            media = load_transcript(queue.settings.transcripts_dir, video_id).media.path
+        except TranscriptNotFound:  # removed since: nothing to refine
+            continue
+        jobs.append(enqueue_realign(queue, video_id, number, media, user_id))
+    return jobs
 
 
 def run_realign(queue: JobQueue, job: Job, indexer) -> str:
