@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from indexer.corrections import EditError
+from indexer.corrections.reasons import CodedError
 
 SITE_REASONS = {
     "unknown_operation": _l("unknown edit %(operation)s: use one of %(choices)s"),
@@ -42,13 +42,16 @@ SITE_REASONS = {
     "bad_name": _l("a name for the gazetteer is plain text of 1 to %(limit)d characters"),
     "bad_kind": _l("the kind of name must be one of %(choices)s"),
     "bad_name_language": _l("the name's language must be one of %(choices)s"),
+    "not_a_video": _l("%(video)s is not a video id"),
+    "no_revision": _l("video %(video)s has no revision %(number)d; `speechsearch history "
+        "%(video)s` lists them"),
 }
 LAYERS = {"asr": _l("the machine transcript"), "official": _l("the official text")}
 
 
 def reason(error: Exception) -> str:
     """The reason of a refused correction, in the page's language (other errors as they are)."""
-    if not isinstance(error, EditError) or error.code not in SITE_REASONS:
+    if not isinstance(error, CodedError) or error.code not in SITE_REASONS:
         return str(error)
     params = {key: str(LAYERS[value]) if key in ("corrected", "read") and value in LAYERS
               else value for key, value in error.params.items()}

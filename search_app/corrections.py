@@ -158,7 +158,7 @@ def _compared(store: RevisionStore, head: int) -> tuple[int, int, list]:
     except ValueError:
         abort_with(400, _("old and new are revision numbers."))
     except RevisionNotFound as exc:
-        abort_with(404, str(exc))
+        abort_with(404, reason(exc))
     return old, new, changes
 
 
@@ -191,7 +191,7 @@ def api_revision(video_id: str, number: int):
     try:
         entry, snapshot = store.revision(number), store.snapshot(number)
     except RevisionNotFound as exc:
-        abort_with(404, str(exc))
+        abort_with(404, reason(exc))
     passages = [{"start": s.start, "end": s.end, "text": s.text, "language": s.language,
                  "corrected": s.corrected} for s in snapshot.segments]
     return jsonify(_public(entry) | {"video_id": video_id, "passages": passages})

@@ -55,3 +55,13 @@ def test_layer_names_are_translated_too(app) -> None:  # noqa: F811
         g.ui_lang = "fr"
         text = reason(EditError("other_layer", number=2, corrected="asr", read="official"))
     assert "la transcription automatique" in text and "le texte officiel" in text
+
+
+def test_a_missing_revision_is_said_in_the_page_language(app) -> None:  # noqa: F811
+    client = app.test_client()
+    login(app, "archivist@example.org")
+    response = client.get(f"/api/videos/{FR}/revisions/9?ui=fr")
+    assert response.status_code == 404
+    assert f"la vidéo {FR} n’a pas de révision 9" in response.json["error"]["message"]
+    english = client.get(f"/api/videos/{FR}/revisions/9?ui=en").json["error"]["message"]
+    assert english.startswith(f"video {FR} has no revision 9")

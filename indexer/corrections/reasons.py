@@ -46,17 +46,28 @@ REASONS: dict[str, str] = {
     "bad_name": "a name for the gazetteer is plain text of 1 to %(limit)d characters",
     "bad_kind": "the kind of name must be one of %(choices)s",
     "bad_name_language": "the name's language must be one of %(choices)s",
+    # store.py: a revision asked for
+    "not_a_video": "%(video)s is not a video id",
+    "no_revision": "video %(video)s has no revision %(number)d; `speechsearch history "
+                   "%(video)s` lists them",
 }
 # The layers a revision corrects, as `other_layer` names them in English.
 LAYERS = {"asr": "the machine transcript", "official": "the official text"}
 
 
-class EditError(UsageError):
-    """The edit is refused; nothing was changed. `code` is a key of REASONS, `params` its
-    values; str() is the English sentence."""
+class CodedError(UsageError):
+    """A refusal worded by its code: `code` is a key of REASONS, `params` its values; str()
+    is the English sentence."""
 
     def __init__(self, code: str, **params: Any):
         self.code, self.params = code, params
         english = {k: LAYERS.get(v, v) if k in ("corrected", "read") else v
                    for k, v in params.items()}
         super().__init__(REASONS[code] % english)
+
+    def __str__(self) -> str:  # not KeyError's quoted form (RevisionNotFound)
+        return str(self.args[0])
+
+
+class EditError(CodedError):
+    """The edit is refused; nothing was changed."""
