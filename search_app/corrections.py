@@ -39,16 +39,20 @@ from indexer.corrections import (
 )
 from indexer.corrections.edits import OPERATIONS
 from indexer.errors import SpeechSearchError
+from indexer.jobs.realign_jobs import enqueue_realign
 from indexer.store import TranscriptNotFound
 
 from .archivist import archivist_required, form_errors
 from .clock import now
+from .correction_reasons import reason
 from .errors import abort_with
 from .urls import external_url
 from .videos import load
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("corrections", __name__)
+# The edits whose words (or language) change: their timing and entities are refined by a job.
+REALIGNED = ("text", "language")
 PUBLIC_FIELDS = ("number", "kind", "time", "message", "base", "passages", "reverts")
 
 
@@ -73,8 +77,9 @@ def _iso_now() -> str:
     return now().replace(microsecond=0).isoformat()
 
 
-def _save(video_id: str, action, back: str):
-    """Run a save; flash what became of it; the response."""
+def _save(video_id: str, action, back: str, follow_up: bool = False):
+    """Run a save; flash what became of it; the response. `follow_up`: queue the job that
+    times the new words on the audio and tags the passages again (never run here)."""
     archive = current_app.extensions["archive"]
     try:
         saved = action(archive.settings, archive.gazetteer)
@@ -88,8 +93,8 @@ def _save(video_id: str, action, back: str):
                 number=exc.newer.number, time=exc.newer.time,
                 theirs=" | ".join(exc.theirs) or "-", yours=" | ".join(exc.yours)))
         return redirect(back)
-    except (EditError, RevisionNotFound) as exc:  # the indexer's reason (in English)
-        flash(_("Nothing was saved: %(reason)s.", reason=str(exc)))
+    except (EditError, RevisionNotFound) as exc:
+        flash(_("Nothing was saved: %(reason)s.", reason=reason(exc)))
         return redirect(back)
     except (SpeechSearchError, OSError) as exc:  # the index locked by another program
         logger.exception("saving a correction of %s failed", video_id)
@@ -98,6 +103,9 @@ def _save(video_id: str, action, back: str):
         return redirect(back)
     flash(_("Saved as revision %(number)d; searches show it now.",
             number=saved.revision.number))
+    if follow_up:
+        enqueue_realign(current_app.extensions["jobs"], video_id, saved.revision.number,
+                        saved.transcript.media.path, user_id=current_user.id)
     return redirect(back)
 
 
@@ -117,7 +125,8 @@ def edit_passage(video_id: str, passage: int):
                 speaker=form.speaker.data or "", start=form.start.data, end=form.end.data)
     return _save(video_id, lambda settings, gazetteer: save_edits(
         settings, gazetteer, video_id, [edit], base=form.base.data, author=current_user.email,
-        message=form.message.data or "", now=_iso_now()), back)
+        message=form.message.data or "", now=_iso_now()), back,
+        follow_up=edit.operation in REALIGNED)
 
 
 @bp.route("/videos/<video_id>/revert/<int:number>", methods=["POST"])
@@ -149,7 +158,7 @@ def _compared(store: RevisionStore, head: int) -> tuple[int, int, list]:
     except ValueError:
         abort_with(400, _("old and new are revision numbers."))
     except RevisionNotFound as exc:
-        abort_with(404, str(exc))
+        abort_with(404, reason(exc))
     return old, new, changes
 
 
@@ -182,7 +191,7 @@ def api_revision(video_id: str, number: int):
     try:
         entry, snapshot = store.revision(number), store.snapshot(number)
     except RevisionNotFound as exc:
-        abort_with(404, str(exc))
+        abort_with(404, reason(exc))
     passages = [{"start": s.start, "end": s.end, "text": s.text, "language": s.language,
                  "corrected": s.corrected} for s in snapshot.segments]
     return jsonify(_public(entry) | {"video_id": video_id, "passages": passages})

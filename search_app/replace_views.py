@@ -30,9 +30,11 @@ from indexer.corrections.replace import (
 from indexer.corrections.store import REVISIONS_DIR
 from indexer.errors import UsageError
 from indexer.gazetteer import LABELS
+from indexer.jobs.realign_jobs import enqueue_batch_realign
 from indexer.jobs.replace_jobs import enqueue_replace
 
 from .archivist import archivist_required, form_errors
+from .correction_reasons import reason
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("replace", __name__, url_prefix="/replace")
@@ -81,7 +83,7 @@ def page():
             occurrences = find(current_app.extensions["archive"].settings, phrase,
                                limit=int(current_app.config.get("REPLACE_PREVIEW_LIMIT", 500)))
         except UsageError as exc:
-            error = str(exc)
+            error = reason(exc)
     return render_template("replace.html", phrase=phrase, occurrences=occurrences, error=error,
                            form=ReplaceForm(phrase=phrase), batches=recent_batches(),
                            undo_form=UndoForm(), name_kinds=NAME_KINDS,
@@ -103,7 +105,7 @@ def apply():
     try:
         batch = new_batch(phrase, form.replacement.data, keys, current_user.email)
     except UsageError as exc:
-        flash(_("Nothing was replaced: %(reason)s.", reason=str(exc)))
+        flash(_("Nothing was replaced: %(reason)s.", reason=reason(exc)))
         return redirect(back)
     videos = len(parse_keys(keys))
     if form.gazetteer.data:
@@ -115,6 +117,8 @@ def apply():
                        id=job.id, url=escape(url_for("jobs_views.page")))))
         return redirect(url_for("replace.page"))
     batch = run_batch(archive.settings, archive.gazetteer, batch)
+    # The replacements' times and names are refined on the audio by jobs, never here.
+    enqueue_batch_realign(current_app.extensions["jobs"], batch, user_id=current_user.id)
     flash(_("Replaced in %(num)d video(s), one revision each (batch %(id)s); searches show it "
             "now.", num=len(batch.videos), id=batch.id))
     for video_id, why in batch.skipped.items():
@@ -134,7 +138,7 @@ def undo(batch_id: str):
     try:
         batch = undo_batch(archive.settings, archive.gazetteer, batch_id, current_user.email)
     except UsageError as exc:
-        flash(_("Nothing was undone: %(reason)s.", reason=str(exc)))
+        flash(_("Nothing was undone: %(reason)s.", reason=reason(exc)))
         return redirect(url_for("replace.page"))
     flash(_("Batch %(id)s undone in %(num)d video(s), each by a new revision.", id=batch.id,
             num=len(batch.undone)))
@@ -151,7 +155,7 @@ def offer_name(form: ReplaceForm) -> None:
                              (form.language.data or archive.settings.languages[0]).lower(),
                              (form.aliases.data or "").split(","), hint=form.hint.data)
     except UsageError as exc:
-        flash(_("The name was not added to the gazetteer: %(reason)s.", reason=str(exc)))
+        flash(_("The name was not added to the gazetteer: %(reason)s.", reason=reason(exc)))
         return
     archive.reload_gazetteer()
     flash(_("“%(name)s” is in the gazetteer (%(id)s): videos indexed from now on tag it.",

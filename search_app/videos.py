@@ -121,8 +121,10 @@ def player(video_id: str):
     return render_template(
         "player.html", t=transcript, start=start_time(),
         reading=reading_views(transcript, low_confidence),
-        machine=passage_views(transcript.segments, low_confidence) if transcript.official
-        else None,
+        # The machine's own passages beside the text read: an official text's, or the
+        # archivists' corrections of the machine transcript.
+        machine=passage_views(transcript.segments, low_confidence)
+        if transcript.official or transcript.corrected else None,
         chips=[(entity_id, archive.entity_name(entity_id, g.ui_lang), count)
                for entity_id, count in chips],
         formats=FORMATS, languages=archive.settings.languages,

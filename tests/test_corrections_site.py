@@ -175,3 +175,22 @@ def test_times_are_checked_and_set(app, data: Path) -> None:
     # A base revision from nowhere is a conflict too, not an error page.
     forged = edit(client, token, "x", base=7)
     assert "Not saved" in client.get(forged.location + "?ui=en").text
+
+
+def test_a_corrected_video_offers_its_machine_transcript(app, data: Path) -> None:
+    from bs4 import BeautifulSoup
+
+    def soup():
+        return BeautifulSoup(app.test_client().get(f"/videos/{FR}?ui=en").text, "html.parser")
+
+    assert soup().find(id="layer-toggle") is None  # nothing corrected: one transcript
+    client = login(app, "archivist@example.org")
+    token = csrf(client, f"/videos/{FR}")
+    edit(client, token, machine_text(data).replace("Afghanistan", "Nunavut"))
+    page = soup()
+    assert page.find(id="layer-toggle").get("aria-pressed") == "false"
+    assert "corrected by archivists" in page.find(class_="layer-label").text
+    assert "Nunavut" in page.find(id="segments").text
+    machine = page.find(id="segments-asr")
+    assert machine.has_attr("hidden") and "Afghanistan" in machine.text
+    assert "Nunavut" not in machine.text

@@ -101,7 +101,7 @@ def save_edits(settings: Settings, gazetteer: Gazetteer, video_id: str, edits: l
                now: str | None = None) -> Saved:
     """`edits` made one after the other on the reading layer, saved as one revision."""
     if not edits:
-        raise EditError("nothing to save: no edit was given")
+        raise EditError("nothing_to_save")
 
     def make(transcript: Transcript, when: str) -> list[Segment]:
         segments = transcript.reading()
@@ -123,10 +123,8 @@ def revert(settings: Settings, gazetteer: Gazetteer, video_id: str, number: int,
     def make(transcript: Transcript, when: str) -> list[Segment]:
         snapshot = store.snapshot(number)
         if snapshot.base != transcript.base_layer:
-            layers = {"asr": "the machine transcript", "official": "the official text"}
-            raise EditError(f"revision {number} corrected {layers[snapshot.base]}, but "
-                            f"{layers[transcript.base_layer]} is read now: it cannot be "
-                            "restored over it")
+            raise EditError("other_layer", number=number, corrected=snapshot.base,
+                            read=transcript.base_layer)
         return snapshot.segments
 
     return commit_layer(settings, gazetteer, video_id, make, base=base, author=author,

@@ -15,16 +15,12 @@ import unicodedata
 from dataclasses import dataclass, fields, replace
 from difflib import SequenceMatcher
 
-from ..errors import UsageError
 from ..records import Entity, Segment, Word
+from .reasons import EditError
 
 OPERATIONS = ("text", "split", "merge", "language", "speaker", "times")
 LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 MAX_SPEAKER_CHARS = 200
-
-
-class EditError(UsageError):
-    """The edit is refused; nothing was changed."""
 
 
 @dataclass(frozen=True)
@@ -51,10 +47,10 @@ class Limits:
 def apply(segments: list[Segment], edit: Edit, limits: Limits, now: str) -> list[Segment]:
     """`segments` with `edit` made (a new list; passages not touched are the same objects)."""
     if edit.operation not in OPERATIONS:
-        raise EditError(f"unknown edit {edit.operation!r}: use one of {', '.join(OPERATIONS)}")
+        raise EditError("unknown_operation", operation=repr(edit.operation[:20]),
+                        choices=", ".join(OPERATIONS))
     if not 0 <= edit.passage < len(segments):
-        raise EditError(f"there is no passage {edit.passage} (this transcript has "
-                        f"{len(segments)}); reload the page to see the current ones")
+        raise EditError("no_passage", passage=edit.passage, count=len(segments))
     result = list(segments)
     index = edit.passage
     segment = segments[index]
@@ -64,13 +60,13 @@ def apply(segments: list[Segment], edit: Edit, limits: Limits, now: str) -> list
         result[index:index + 1] = split(segment, edit.word, now)
     elif edit.operation == "merge":
         if index + 1 >= len(segments):
-            raise EditError("the last passage has no next passage to merge with")
+            raise EditError("merge_last")
         result[index:index + 2] = [merge(segment, segments[index + 1], now)]
     elif edit.operation == "language":
         language = edit.language.strip().lower()
         if language not in limits.languages:
-            raise EditError(f"{edit.language[:20]!r} is not one of the archive's languages "
-                            f"({', '.join(limits.languages)})")
+            raise EditError("bad_language", language=repr(edit.language[:20]),
+                            choices=", ".join(limits.languages))
         result[index] = replace(segment, language=language, language_probability=1.0,
                                 corrected=now)
     elif edit.operation == "speaker":
@@ -84,14 +80,12 @@ def clean_text(text: str, max_chars: int) -> str:
     """The text as it will be stored: whitespace collapsed. Markup is kept as typed (it is
     text, escaped wherever it is shown); control characters are refused."""
     if any(unicodedata.category(c) == "Cc" and not c.isspace() for c in text):
-        raise EditError("the text holds control characters; type or paste plain text")
+        raise EditError("control_characters")
     cleaned = " ".join(text.split())
     if not cleaned:
-        raise EditError("the text of a passage cannot be empty; merge the passage with its "
-                        "neighbour instead")
+        raise EditError("empty_text")
     if len(cleaned) > max_chars:
-        raise EditError(f"the text is {len(cleaned)} characters long; a passage holds at most "
-                        f"{max_chars} (SPEECHSEARCH_MAX_PASSAGE_CHARS): split it first")
+        raise EditError("text_too_long", length=len(cleaned), limit=max_chars)
     return cleaned
 
 
@@ -178,8 +172,7 @@ def _kept_entities(entities: list[Entity], text: str) -> list[Entity]:
 
 def split(segment: Segment, word: int, now: str) -> list[Segment]:
     if not 0 < word < len(segment.words):
-        raise EditError(f"a passage is split before one of its words 2 to "
-                        f"{len(segment.words)}, not {word + 1}")
+        raise EditError("bad_split", count=len(segment.words), word=word + 1)
     first_words, second_words = segment.words[:word], segment.words[word:]
     first_text = _text_of(first_words, segment.text)
     second_text = _text_of(second_words, segment.text)
@@ -203,10 +196,10 @@ def merge(first: Segment, second: Segment, now: str) -> Segment:
 def respeak(segment: Segment, speaker: str, now: str) -> Segment:
     """The passage said by `speaker` (schema 3 segments with a `speaker` field)."""
     if "speaker" not in {f.name for f in fields(Segment)}:
-        raise EditError("this version of SpeechSearch has no speakers per passage")
+        raise EditError("no_speakers")
     speaker = " ".join(speaker.split())
     if len(speaker) > MAX_SPEAKER_CHARS:
-        raise EditError(f"a speaker's name holds at most {MAX_SPEAKER_CHARS} characters")
+        raise EditError("speaker_too_long", limit=MAX_SPEAKER_CHARS)
     return replace(segment, speaker=speaker, corrected=now)  # type: ignore[call-arg]
 
 
@@ -215,15 +208,13 @@ def retime(segments: list[Segment], index: int, start: float | None, end: float 
     """The passage moved to [start, end], its words stretched to fit, in order."""
     segment = segments[index]
     if start is None or end is None:
-        raise EditError("give the passage's new start and end, in seconds")
+        raise EditError("times_missing")
     if not 0 <= start < end <= duration + 0.01:
-        raise EditError(f"the times must be in order and within the recording "
-                        f"(0 to {duration:.2f} s): got {start:g} to {end:g}")
+        raise EditError("times_outside", duration=duration, start=start, end=end)
     before = segments[index - 1].end if index else 0.0
     after = segments[index + 1].start if index + 1 < len(segments) else duration
     if start < before - 0.01 or end > after + 0.01:
-        raise EditError(f"passages stay in order: this one must lie between {before:.2f} s "
-                        f"(the end of the one before) and {after:.2f} s (the start of the next)")
+        raise EditError("times_overlap", before=before, after=after)
     scale = (end - start) / max(segment.end - segment.start, 1e-6)
     words = [replace(w, start=round(start + (w.start - segment.start) * scale, 3),
                      end=round(start + (w.end - segment.start) * scale, 3))

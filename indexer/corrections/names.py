@@ -22,8 +22,7 @@ def _clean(name: str) -> str:
     name = " ".join(name.split())
     if not name or len(name) > MAX_NAME_CHARS or \
             any(unicodedata.category(c) == "Cc" for c in name):
-        raise EditError(f"a name for the gazetteer is plain text of 1 to {MAX_NAME_CHARS} "
-                        "characters")
+        raise EditError("bad_name", limit=MAX_NAME_CHARS)
     return name
 
 
@@ -34,9 +33,9 @@ def add_name(settings: Settings, name: str, label: str, language: str,
     name = _clean(name)
     aliases = [_clean(a) for a in aliases if a.strip()]
     if label not in LABELS:
-        raise EditError(f"the kind of name must be one of {', '.join(LABELS)}")
+        raise EditError("bad_kind", choices=", ".join(LABELS))
     if language not in settings.languages:
-        raise EditError(f"the name's language must be one of {', '.join(settings.languages)}")
+        raise EditError("bad_name_language", choices=", ".join(settings.languages))
     own = settings.data_dir / "gazetteer.json"
     with writer_turn(settings.data_dir):
         source = own if own.is_file() else BUNDLED_GAZETTEER

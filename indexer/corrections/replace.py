@@ -33,7 +33,7 @@ from ..store import (
 )
 from .commit import ConflictError, commit_layer, limits_of, revert, utc_now
 from .edits import Edit, EditError, apply, word_groups
-from .store import REVISIONS_DIR
+from .store import REVISIONS_DIR, RevisionStore
 
 BATCHES_DIR = "batches"
 MAX_PHRASE_CHARS = 200
@@ -79,10 +79,9 @@ def phrase_pattern(phrase: str) -> re.Pattern:
     """The phrase as whole words, any case, any spacing between its words."""
     cleaned = " ".join(phrase.split())
     if not cleaned:
-        raise EditError("type the word or phrase to find")
+        raise EditError("empty_phrase")
     if len(cleaned) > MAX_PHRASE_CHARS or any(unicodedata.category(c) == "Cc" for c in cleaned):
-        raise EditError(f"a phrase to find is plain text of at most {MAX_PHRASE_CHARS} "
-                        "characters")
+        raise EditError("phrase_too_long", limit=MAX_PHRASE_CHARS)
     words = r"\s+".join(re.escape(word) for word in cleaned.split())
     return re.compile(rf"(?<!\w){words}(?!\w)", re.IGNORECASE)
 
@@ -128,10 +127,10 @@ def parse_keys(keys: list[str]) -> dict[str, tuple[int, list[tuple[int, int]]]]:
             if not is_video_id(video_id):
                 raise ValueError(video_id)
         except ValueError:
-            raise EditError(f"{key[:60]!r} is not an occurrence of the preview") from None
+            raise EditError("not_an_occurrence", key=repr(key[:60])) from None
         seen = videos.setdefault(video_id, (int(revision), []))
         if seen[0] != int(revision):
-            raise EditError(f"the occurrences of {video_id} come from two previews")
+            raise EditError("two_previews", video=video_id)
         seen[1].append(spot)
     return videos
 
@@ -147,12 +146,12 @@ def replaced_layer(settings: Settings, transcript: Transcript, pattern: re.Patte
         by_passage.setdefault(passage, []).append(char)
     for passage, chars in by_passage.items():
         if not 0 <= passage < len(segments):
-            raise EditError(f"passage {passage} is no longer there")
+            raise EditError("passage_gone", passage=passage)
         text = segments[passage].text
         for char in sorted(set(chars), reverse=True):  # from the end: offsets stay true
             match = pattern.match(text, char)
             if match is None:
-                raise EditError(f"passage {passage} changed since the preview")
+                raise EditError("passage_changed", passage=passage)
             text = text[:char] + replacement + text[match.end():]
         segments = apply(segments, Edit("text", passage, text=text),
                          limits_of(settings, transcript), now)
@@ -181,10 +180,10 @@ def new_batch(phrase: str, replacement: str, keys: list[str], author: str) -> Ba
     phrase_pattern(phrase)  # refused before anything is queued
     replacement = " ".join(replacement.split())
     if not replacement or any(unicodedata.category(c) == "Cc" for c in replacement):
-        raise EditError("type the replacement, as plain text")
+        raise EditError("empty_replacement")
     parse_keys(keys)
     if not keys:
-        raise EditError("tick at least one occurrence to replace")
+        raise EditError("nothing_ticked")
     now = utc_now()
     batch_id = now[:19].replace("-", "").replace(":", "") + "-" + secrets.token_hex(4)
     return Batch(batch_id, phrase, replacement, author, now, list(keys))
@@ -229,6 +228,15 @@ def run_batch(settings: Settings, gazetteer: Gazetteer, batch: Batch,
     return batch
 
 
+def refined_head(settings: Settings, video_id: str, number: int) -> int:
+    """The revision an undo of revision `number` is made on: `number`, or the newest
+    revision if all those after it are its machine follow-ups (realign.py): they are part of
+    the batch's change, not an archivist's."""
+    later = [r for r in RevisionStore(settings.data_dir, video_id).revisions()
+             if r.number > number]
+    return later[-1].number if later and all(r.kind == "realign" for r in later) else number
+
+
 def undo_batch(settings: Settings, gazetteer: Gazetteer, batch_id: str, author: str) -> Batch:
     """Each video of the batch back to the revision before it (a revert, itself a revision);
     a video changed again since is left alone and named in `skipped`."""
@@ -238,7 +246,8 @@ def undo_batch(settings: Settings, gazetteer: Gazetteer, batch_id: str, author: 
             continue
         try:
             saved = revert(settings, gazetteer, video_id, number - 1, author=author,
-                           message=f"undo batch {batch.id}", base=number)
+                           message=f"undo batch {batch.id}",
+                           base=refined_head(settings, video_id, number))
             batch.undone[video_id] = saved.revision.number
         except (ConflictError, EditError, TranscriptNotFound) as exc:
             batch.skipped[video_id] = f"not undone: {exc}"

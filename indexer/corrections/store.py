@@ -23,18 +23,17 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import UsageError
 from ..index_writer import writer_turn
 from ..records import Segment, Transcript
 from ..store import is_video_id, write_json_atomic
+from .reasons import CodedError
 
 REVISIONS_DIR = "revisions"
-KINDS = ("machine", "edit", "revert", "replace", "retranscribe")
+KINDS = ("machine", "edit", "revert", "replace", "retranscribe", "realign")
 
 
-class RevisionNotFound(UsageError, KeyError):
-    def __str__(self) -> str:
-        return str(self.args[0])
+class RevisionNotFound(CodedError, KeyError):
+    """No such revision (or no such video id)."""
 
 
 @dataclass(frozen=True)
@@ -68,7 +67,7 @@ class RevisionStore:
 
     def __init__(self, data_dir: Path, video_id: str):
         if not is_video_id(video_id):
-            raise RevisionNotFound(f"{video_id[:40]!r} is not a video id")
+            raise RevisionNotFound("not_a_video", video=repr(video_id[:40]))
         self.data_dir = data_dir
         self.video_id = video_id
         self.folder = data_dir / REVISIONS_DIR / video_id
@@ -97,8 +96,7 @@ class RevisionStore:
         for entry in self.revisions():
             if entry.number == number:
                 return entry
-        raise RevisionNotFound(f"video {self.video_id} has no revision {number}; "
-                               f"`speechsearch history {self.video_id}` lists them")
+        raise RevisionNotFound("no_revision", video=self.video_id, number=number)
 
     def snapshot(self, number: int) -> Snapshot:
         self.revision(number)  # only committed revisions are read

@@ -10,6 +10,7 @@ import logging
 from ..corrections.replace import Batch, batch_path, load_batch, parse_keys, run_batch, save_batch
 from ..gazetteer import Gazetteer
 from .queue import JobQueue
+from .realign_jobs import enqueue_batch_realign
 from .table import Job, JobState
 
 logger = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ def run_replace(queue: JobQueue, job: Job) -> str:
         queue.update(job.id, state=JobState.FAILED, error=f"{type(exc).__name__}: {exc}",
                      finished_at=queue.clock())
         return str(JobState.FAILED)
+    enqueue_batch_realign(queue, batch, job.user_id)  # the replacements timed on the audio
     skipped = "; ".join(f"{v}: {why}" for v, why in batch.skipped.items())
     queue.update(job.id, state=JobState.DONE, finished_at=queue.clock(),
                  done_seconds=job.duration,

@@ -36,6 +36,7 @@ from ..records import Metadata
 from ..store import TranscriptNotFound, load_transcript
 from .official_texts import text_digest
 from .queue import JobQueue
+from .realign_jobs import is_realign_job, run_realign
 from .replace_jobs import is_replace_job, run_replace
 from .table import Job, JobState
 
@@ -108,6 +109,8 @@ def run_job(queue: JobQueue, job_id: int, indexer: Indexer) -> str:
     logger.info("job %s: %s (attempt %s) on %s", job.id, job.name, job.attempts, job.worker)
     if is_replace_job(job):  # find and replace across the archive: no transcription
         return run_replace(queue, job)
+    if is_realign_job(job):  # a correction's words timed on the audio: no transcription
+        return run_realign(queue, job, indexer)
     with _heartbeat(queue, job.id):
         try:
             outcome = indexer.transcribe_file(
