@@ -36,6 +36,8 @@ from .official.align import AlignmentError
 from .official.attach import official_layer, text_digest
 from .records import MediaInfo, Metadata, Transcript
 from .search_index import is_indexed
+from .speakers.diarize import diarize_transcript
+from .speakers.embedding import voice_encoder
 from .store import has_transcript, load_transcript, save_transcript
 from .timing import StageClock
 from .transcribe import NoSpeechError, transcribe_audio
@@ -61,6 +63,8 @@ class IndexOptions:
     engine_options: EngineOptions = field(default_factory=EngineOptions)
     chunking: ChunkingOptions = field(default_factory=ChunkingOptions)
     official_text: Path | None = None  # for the one file indexed; else each file's sidecar
+    diarize: bool = True  # tell the voices apart (indexer/speakers/)
+    speakers: int | None = None  # how many voices; None: estimated
 
 
 # Sidecar official texts, looked up in this order beside the media (talk.mp4 -> talk.txt).
@@ -209,6 +213,8 @@ class Indexer:
                                media.duration), None
         metadata = merge_metadata(path, overrides)
         self.engine, self.tagger  # loaded once, before the clock starts: speed is per file
+        if self.options.diarize:
+            voice_encoder()
         started = time.monotonic()
         clock = StageClock()
         with clock.stage("decode"):
@@ -220,6 +226,9 @@ class Indexer:
         if official:
             with clock.stage("align"):
                 transcript, reason = self._with_text(transcript, audio, official, None)
+        if self.options.diarize:  # after the official text: its passages get speakers too
+            with clock.stage("speakers"):
+                transcript = diarize_transcript(transcript, audio, self.options.speakers)
         with clock.stage("store"):
             save_transcript(transcripts, transcript)
         logger.info("%s: %s", path.name, clock.summary())
@@ -258,6 +267,9 @@ class Indexer:
             indexed = is_indexed(self.settings.index_dir, saved.video_id)
             return FileOutcome(path, "skipped" if indexed else "transcribed", reason,
                                saved.video_id, saved.duration)
+        if saved.speakers:  # the text's new passages get the speakers the video already has
+            with clock.stage("speakers"):
+                transcript = diarize_transcript(transcript, audio, len(saved.speakers))
         with clock.stage("store"):
             save_transcript(self.settings.transcripts_dir, transcript)
         return FileOutcome(path, "transcribed", reason, saved.video_id, saved.duration,

@@ -53,7 +53,7 @@ def test_official_text_is_the_layer_searched_and_the_machine_transcript_is_kept(
     assert result.exit_code == 0, result.output
     assert "official text statement.txt attached" in result.output
     transcript = saved(data_dir)
-    assert transcript.schema == SCHEMA_VERSION == 2
+    assert transcript.schema == SCHEMA_VERSION == 3
     layer = transcript.official
     assert layer is not None and layer.source == "statement.txt" and layer.format == "text"
     assert [word.word for word in layer.words] == OTAN.split()
@@ -68,7 +68,7 @@ def test_official_text_is_the_layer_searched_and_the_machine_transcript_is_kept(
     assert hits and "OTAN-Russie" in hits[0].text
     on_disk = json.loads(transcript_path(data_dir / "transcripts",
                                          transcript.video_id).read_text())
-    assert on_disk["schema"] == 2 and on_disk["official"]["words"][0]["word"] == "Le"
+    assert on_disk["schema"] == 3 and on_disk["official"]["words"][0]["word"] == "Le"
 
 
 def test_sidecar_text_is_attached_later_without_transcribing_again(
