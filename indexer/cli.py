@@ -29,7 +29,7 @@ from .pipeline import FileOutcome, Indexer, IndexOptions, MetadataError, validat
 from .records import Metadata
 from .reindex import rebuild_if_older, rebuild_index
 from .search_index import query_index
-from .speakers_command import diarize
+from .speakers_command import diarize, speakers
 from .store import TranscriptNotFound, load_transcript
 from .whisper_models import provision_base_model
 
@@ -306,6 +306,7 @@ def reindex(ctx: click.Context, data_dir: Path | None) -> None:
 main.add_command(jobs)
 main.add_command(delivery)
 main.add_command(diarize)
+main.add_command(speakers)
 main.add_command(worker)
 
 if __name__ == "__main__":  # pragma: no cover

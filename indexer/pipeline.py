@@ -38,6 +38,7 @@ from .records import MediaInfo, Metadata, Transcript
 from .search_index import is_indexed
 from .speakers.diarize import diarize_transcript
 from .speakers.embedding import voice_encoder
+from .speakers.profiles import load_profiles
 from .store import has_transcript, load_transcript, save_transcript
 from .timing import StageClock
 from .transcribe import NoSpeechError, transcribe_audio
@@ -228,7 +229,8 @@ class Indexer:
                 transcript, reason = self._with_text(transcript, audio, official, None)
         if self.options.diarize:  # after the official text: its passages get speakers too
             with clock.stage("speakers"):
-                transcript = diarize_transcript(transcript, audio, self.options.speakers)
+                transcript = diarize_transcript(transcript, audio, self.options.speakers,
+                                                load_profiles(self.settings.data_dir))
         with clock.stage("store"):
             save_transcript(transcripts, transcript)
         logger.info("%s: %s", path.name, clock.summary())
@@ -269,7 +271,8 @@ class Indexer:
                                saved.video_id, saved.duration)
         if saved.speakers:  # the text's new passages get the speakers the video already has
             with clock.stage("speakers"):
-                transcript = diarize_transcript(transcript, audio, len(saved.speakers))
+                transcript = diarize_transcript(transcript, audio, len(saved.speakers),
+                                                load_profiles(self.settings.data_dir))
         with clock.stage("store"):
             save_transcript(self.settings.transcripts_dir, transcript)
         return FileOutcome(path, "transcribed", reason, saved.video_id, saved.duration,

@@ -23,6 +23,7 @@ from . import (
     jobs_views,
     search,
     security,
+    speaker_admin,
     uploads,
     urls,
     video_admin,
@@ -53,7 +54,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter = security.init_app(app, settings.data_dir)
     clips.set_max_concurrent(int(app.config["MAX_CONCURRENT_CLIPS"]))
     for blueprint in (errors.bp, search.bp, videos.bp, downloads.bp, api.bp, auth.bp,
-                      account.bp, uploads.bp, video_admin.bp, jobs_views.bp, delivery.bp):
+                      account.bp, uploads.bp, video_admin.bp, jobs_views.bp, delivery.bp,
+                      speaker_admin.bp):
         app.register_blueprint(blueprint)
     for endpoint, key in auth.LIMITS.items():
         app.view_functions[endpoint] = limiter.limit(app.config[key], methods=["POST"])(

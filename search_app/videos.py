@@ -15,7 +15,7 @@ from flask import Blueprint, Response, current_app, g, render_template
 from flask_babel import gettext as _
 
 from indexer.export import FORMATS, MEDIA_TYPES, export
-from indexer.records import Departure, Segment, Transcript
+from indexer.records import Departure, Segment, Speaker, Transcript
 from indexer.store import TranscriptNotFound
 
 from .errors import abort_with
@@ -125,13 +125,35 @@ def player(video_id: str):
         else None,
         chips=[(entity_id, archive.entity_name(entity_id, g.ui_lang), count)
                for entity_id, count in chips],
-        formats=FORMATS,
+        formats=FORMATS, voices=voice_views(transcript),
     )
+
+
+@dataclass
+class VoiceView:
+    """A speaker on the player: its label and colour (1..SPEAKER_COLOURS, in order)."""
+
+    id: str
+    label: str
+    colour: int
+    speaker: Speaker
+
+
+SPEAKER_COLOURS = 8  # .spk-1 ... .spk-8 in app.css
+
+
+def voice_views(transcript: Transcript) -> dict[str, VoiceView]:
+    """Each speaker id's view, in order of first speech; {} when the voices were not told
+    apart (the metadata speaker is then in the page's header)."""
+    return {speaker.id: VoiceView(
+                speaker.id, speaker.name or _("Speaker %(number)s", number=number + 1),
+                number % SPEAKER_COLOURS + 1, speaker)
+            for number, speaker in enumerate(transcript.speakers)}
 
 
 def transcript_response(video_id: str, fmt: str) -> Response:
     if fmt not in FORMATS:
-        abort_with(404, _("Unknown transcript format %(fmt)s: use srt, vtt, txt or json.",
+        abort_with(404, _("Unknown transcript format %(fmt)s: use srt, vtt, txt, json or rttm.",
                           fmt=fmt[:10]))
     transcript = load(video_id)
     response = Response(export(transcript, fmt), mimetype=MEDIA_TYPES[fmt])

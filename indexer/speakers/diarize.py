@@ -19,6 +19,7 @@ import numpy as np
 from ..records import Segment, Speaker, Transcript
 from .clustering import cluster_voices
 from .embedding import Window, embed_windows, mean_voice
+from .profiles import Profile, identify
 
 logger = logging.getLogger(__name__)
 
@@ -132,9 +133,12 @@ def apply_diarization(segments: Sequence[Segment], diarization: Diarization) -> 
 
 
 def diarize_transcript(transcript: Transcript, audio: np.ndarray,
-                       speakers: int | None = None) -> Transcript:
+                       speakers: int | None = None,
+                       profiles: Sequence[Profile] = ()) -> Transcript:
     """The transcript with speakers: its passages (and its official layer's) split and
-    labelled. Names given to the speakers before (same ids) are kept."""
+    labelled. Names given to the speakers before (same ids) are kept; voices matching a
+    profile are named after it (unconfirmed), then the metadata speaker names the main voice
+    if no voice has that name."""
     diarization = Diarizer(speakers).diarize(audio, transcript.segments)
     known = {speaker.id: speaker for speaker in transcript.speakers}
     for found in diarization.speakers:
@@ -145,10 +149,10 @@ def diarize_transcript(transcript: Transcript, audio: np.ndarray,
     if official:
         official = replace(official, segments=apply_diarization(official.segments, diarization))
     segments = apply_diarization(transcript.segments, diarization)
-    _name_main_voice(diarization.speakers, official.segments if official else segments,
+    found = identify(replace(transcript, speakers=diarization.speakers), profiles).speakers
+    _name_main_voice(found, official.segments if official else segments,
                      transcript.metadata.speaker)
-    return replace(transcript, segments=segments, official=official,
-                   speakers=diarization.speakers)
+    return replace(transcript, segments=segments, official=official, speakers=found)
 
 
 def _name_main_voice(speakers: list[Speaker], segments: Sequence[Segment], name: str) -> None:
