@@ -36,7 +36,7 @@ from .official.align import AlignmentError
 from .official.attach import official_layer, text_digest
 from .records import MediaInfo, Metadata, Transcript
 from .search_index import is_indexed
-from .speakers.diarize import diarize_transcript
+from .speakers.diarize import diarize_transcript, label_official
 from .speakers.embedding import voice_encoder
 from .speakers.profiles import load_profiles
 from .store import has_transcript, load_transcript, save_transcript
@@ -269,10 +269,9 @@ class Indexer:
             indexed = is_indexed(self.settings.index_dir, saved.video_id)
             return FileOutcome(path, "skipped" if indexed else "transcribed", reason,
                                saved.video_id, saved.duration)
-        if saved.speakers:  # the text's new passages get the speakers the video already has
-            with clock.stage("speakers"):
-                transcript = diarize_transcript(transcript, audio, len(saved.speakers),
-                                                load_profiles(self.settings.data_dir))
+        if transcript.official:  # the text's passages get the speakers the video has
+            transcript = replace(transcript,
+                                 official=label_official(transcript, transcript.official))
         with clock.stage("store"):
             save_transcript(self.settings.transcripts_dir, transcript)
         return FileOutcome(path, "transcribed", reason, saved.video_id, saved.duration,

@@ -139,7 +139,7 @@ class VoiceView:
     speaker: Speaker
 
 
-SPEAKER_COLOURS = 8  # .spk-1 ... .spk-8 in app.css
+SPEAKER_COLOURS = 8  # [data-colour="1"] ... "8" in app.css
 
 
 def voice_views(transcript: Transcript) -> dict[str, VoiceView]:

@@ -11,6 +11,7 @@ import json
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -22,9 +23,24 @@ from indexer.cli import main
 from indexer.config import Settings
 from indexer.decode import load_audio
 from indexer.pipeline import Indexer, IndexOptions
-from indexer.records import Entity, Metadata, Segment, Speaker, Transcript, Word
+from indexer.records import (
+    Entity,
+    MediaInfo,
+    Metadata,
+    OfficialLayer,
+    Segment,
+    Speaker,
+    Transcript,
+    Word,
+)
 from indexer.search_index import SegmentSearcher, postings
-from indexer.speakers.diarize import Diarization, Diarizer, diarize_transcript, split_by_speaker
+from indexer.speakers.diarize import (
+    Diarization,
+    Diarizer,
+    diarize_transcript,
+    label_official,
+    split_by_speaker,
+)
 from indexer.speakers.embedding import Window
 from indexer.speakers.rttm import read_rttm, speaker_turns, to_rttm
 from indexer.store import load_transcript, save_transcript
@@ -222,3 +238,26 @@ def test_schema_1_file_loads_without_speakers():
     assert transcript.schema == 3 and transcript.speakers == []
     assert transcript.speaker_label(transcript.segments[0]) == "A. F. Rasmussen"
     assert Metadata(**data["metadata"]).speaker == "A. F. Rasmussen"
+
+
+def test_an_official_text_attached_later_takes_the_speakers_of_the_voices():
+    asr = [Segment(0.0, 1.5, "Merci. Et l'OTAN ?", [Word(0.0, 0.5, " Merci.", 1),
+                                                    Word(0.6, 1.4, " Et l'OTAN ?", 1)],
+                   speaker="S2"),
+           Segment(2.0, 3.6, "Oui, elle reste forte.", [Word(2.0, 2.3, " Oui,", 1),
+                                                        Word(2.3, 3.6, " elle reste forte.", 1)],
+                   speaker="S1")]
+    official = [Segment(0.0, 3.6, "Merci. Et l'OTAN ? Oui, elle reste forte.",
+                        [Word(0.0, 0.5, "Merci.", 1), Word(0.6, 0.8, "Et", 1),
+                         Word(0.8, 1.4, "l'OTAN ?", 1), Word(2.0, 2.3, "Oui,", 1),
+                         Word(2.3, 2.8, "elle", 1), Word(2.8, 3.6, "reste forte.", 1)],
+                        source="official")]
+    layer = OfficialLayer("t.txt", "text", "", "fr", 1.0, [], [], [], official)
+    transcript = Transcript("b" * 16, MediaInfo("/m.ogg", "b" * 64, 1, "ogg", 4.0, False),
+                            Metadata(), "e", "m", "fr", ["fr"], asr, "2026-01-01",
+                            speakers=[Speaker("S1", "Porte-parole"), Speaker("S2")])
+    labelled = label_official(transcript, layer).segments
+    assert [(s.text, s.speaker, s.source) for s in labelled] == [
+        ("Merci. Et l'OTAN ?", "S2", "official"), ("Oui, elle reste forte.", "S1", "official")]
+    unseparated = replace(transcript, speakers=[])
+    assert label_official(unseparated, layer) is layer

@@ -151,3 +151,26 @@ def test_an_automatic_name_is_shown_with_its_score_and_can_be_rejected(site):
     assert (rejected.name, rejected.profile, rejected.score) == ("", "", 0.0)
     found = app.test_client().get('/api/search?q=speaker:journaliste').json
     assert found["total"] == 0
+
+
+def test_the_voices_page_renames_and_deletes_profiles(site):
+    app, video_id, transcript = site
+    settings = Settings(data_dir=Path(app.config["DATA_DIR"]))
+    member = login(app, "member@example.org")
+    assert member.get("/speakers").status_code == 403
+    archivist = login(app, "archivist@example.org")
+    assert "No voice profiles yet" in archivist.get("/speakers?ui=en").text
+    token = CSRF.search(archivist.get(f"/videos/{video_id}?edit=1").text).group(1)
+    archivist.post(f"/videos/{video_id}/speakers/S2", data={"name": NAME, "csrf_token": token})
+    page = archivist.get("/speakers?ui=en").text
+    assert 'id="profile-p1"' in page and NAME in page
+    assert archivist.post("/speakers/p1/rename", data={"name": "Anne J."}).status_code == 400
+    token = CSRF.search(page).group(1)
+    renamed = archivist.post("/speakers/p1/rename", data={"name": "Anne J.", "csrf_token": token})
+    assert renamed.status_code == 302
+    assert load_transcript(settings.transcripts_dir, video_id).speakers[1].name == "Anne J."
+    assert app.test_client().get("/api/search?q=speaker:anne").json["total"] > 0
+    deleted = archivist.post("/speakers/p1/delete", data={"csrf_token": token})
+    assert deleted.status_code == 302
+    assert "No voice profiles yet" in archivist.get("/speakers?ui=en").text
+    assert load_transcript(settings.transcripts_dir, video_id).speakers[1].name == "Anne J."

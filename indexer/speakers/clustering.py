@@ -10,7 +10,6 @@ further apart.
 from __future__ import annotations
 
 import numpy as np
-from sklearn.cluster import AgglomerativeClustering
 
 DISTANCE_THRESHOLD = 0.3
 # A "speaker" heard in fewer windows (under ~3 s of speech) is more likely a cough, a laugh,
@@ -29,6 +28,8 @@ def cluster_voices(embeddings: np.ndarray, speakers: int | None = None,
         raise ValueError(f"the number of speakers must be at least 1, not {speakers}")
     if count == 1 or speakers == 1:
         return np.zeros(count, dtype=int)
+    from sklearn.cluster import AgglomerativeClustering  # here: importing it takes a second
+
     if speakers is not None:
         model = AgglomerativeClustering(n_clusters=min(speakers, count), metric="cosine",
                                         linkage="average")

@@ -16,10 +16,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..records import Segment, Speaker, Transcript
+from ..records import OfficialLayer, Segment, Speaker, Transcript
 from .clustering import cluster_voices
 from .embedding import Window, embed_windows, mean_voice
-from .profiles import Profile, identify
+from .profiles import MATCH_THRESHOLD, Profile, identify, similarity
 
 logger = logging.getLogger(__name__)
 
@@ -140,11 +140,11 @@ def diarize_transcript(transcript: Transcript, audio: np.ndarray,
     profile are named after it (unconfirmed), then the metadata speaker names the main voice
     if no voice has that name."""
     diarization = Diarizer(speakers).diarize(audio, transcript.segments)
-    known = {speaker.id: speaker for speaker in transcript.speakers}
     for found in diarization.speakers:
-        if found.id in known:
-            found.name, found.profile = known[found.id].name, known[found.id].profile
-            found.score, found.confirmed = known[found.id].score, known[found.id].confirmed
+        before = _same_voice(found, transcript.speakers)
+        if before:
+            found.name, found.profile = before.name, before.profile
+            found.score, found.confirmed = before.score, before.confirmed
     official = transcript.official
     if official:
         official = replace(official, segments=apply_diarization(official.segments, diarization))
@@ -153,6 +153,17 @@ def diarize_transcript(transcript: Transcript, audio: np.ndarray,
     _name_main_voice(found, official.segments if official else segments,
                      transcript.metadata.speaker)
     return replace(transcript, segments=segments, official=official, speakers=found)
+
+
+def _same_voice(found: Speaker, before: Sequence[Speaker]) -> Speaker | None:
+    """The speaker of an earlier diarization with this voice (a new run may number the
+    voices otherwise): the most similar voice above the profiles' threshold, else the same
+    id when the earlier one has no voice to compare."""
+    scored = [(similarity(found.voice, old.voice), old) for old in before if old.voice]
+    if scored:
+        score, old = max(scored, key=lambda pair: pair[0])
+        return old if score >= MATCH_THRESHOLD else None
+    return next((old for old in before if old.id == found.id), None)
 
 
 def _name_main_voice(speakers: list[Speaker], segments: Sequence[Segment], name: str) -> None:
@@ -166,3 +177,27 @@ def _name_main_voice(speakers: list[Speaker], segments: Sequence[Segment], name:
     main = max(speakers, key=lambda speaker: spoken.get(speaker.id, 0.0))
     if not main.name:
         main.name = name
+
+
+def speakers_of_words(segments: Sequence[Segment], speakers: Sequence[Speaker]) -> Diarization:
+    """Who speaks when, read back from passages already labelled: each word is a "window"
+    with its passage's speaker. Labels another layer of the same recording (an official text
+    attached later) without computing voices again."""
+    index = {speaker.id: number for number, speaker in enumerate(speakers)}
+    windows, labels = [], []
+    for segment in segments:
+        if segment.speaker not in index:
+            continue
+        for word in segment.words or [segment]:
+            windows.append(Window(word.start, word.end, np.zeros(0)))
+            labels.append(index[segment.speaker])
+    return Diarization(windows, np.array(labels, dtype=int), list(speakers))
+
+
+def label_official(transcript: Transcript, layer: OfficialLayer) -> OfficialLayer:
+    """The official layer's passages with the speakers of the machine transcript's words at
+    the same times (cut where the speaker changes); as it is when voices were not separated."""
+    if not transcript.speakers:
+        return layer
+    found = speakers_of_words(transcript.segments, transcript.speakers)
+    return replace(layer, segments=apply_diarization(layer.segments, found))
