@@ -261,3 +261,26 @@ def test_an_official_text_attached_later_takes_the_speakers_of_the_voices():
         ("Merci. Et l'OTAN ?", "S2", "official"), ("Oui, elle reste forte.", "S1", "official")]
     unseparated = replace(transcript, speakers=[])
     assert label_official(unseparated, layer) is layer
+
+
+def test_export_rttm_from_the_cli(speakers_indexer: Indexer, conference: Transcript):
+    result = CliRunner().invoke(main, ["--data-dir", str(speakers_indexer.settings.data_dir),
+                                       "export", conference.video_id, "--format", "rttm"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines and all(line.startswith(f"SPEAKER {conference.video_id} 1 ") for line in lines)
+    assert {line.split()[7] for line in lines} == {"Anders_Fogh_Rasmussen", "Speaker_2",
+                                                    "Speaker_3"}
+
+
+def test_no_diarize_leaves_the_voices_unseparated(models_dir: Path, tmp_path: Path):
+    data = make_data_dir(tmp_path / "data", models_dir)
+    media = tmp_path / "fr_otan.flac"
+    shutil.copyfile(FIXTURES / "fr_otan.flac", media)
+    result = CliRunner().invoke(main, ["--data-dir", str(data), "index", str(media),
+                                       "--no-diarize", "--speaker", RASMUSSEN])
+    assert result.exit_code == 0, result.output
+    video_id = next((data / "transcripts").glob("*.json")).stem
+    transcript = load_transcript(data / "transcripts", video_id)
+    assert transcript.speakers == [] and {s.speaker for s in transcript.segments} == {""}
+    assert transcript.speaker_label(transcript.segments[0]) == RASMUSSEN

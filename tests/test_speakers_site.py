@@ -174,3 +174,10 @@ def test_the_voices_page_renames_and_deletes_profiles(site):
     assert deleted.status_code == 302
     assert "No voice profiles yet" in archivist.get("/speakers?ui=en").text
     assert load_transcript(settings.transcripts_dir, video_id).speakers[1].name == "Anne J."
+
+
+def test_search_results_say_who_said_each_passage(site):
+    app, video_id, transcript = site
+    page = app.test_client().get("/search?q=afghanistan&ui=en").text
+    said = re.findall(r'<span class="who">([^<]+)</span>', page)
+    assert sorted(said) == ["Speaker 1", "Speaker 2"]  # the statement and the question
