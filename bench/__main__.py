@@ -25,8 +25,8 @@ from pathlib import Path
 from bench.report import ROOT, BenchContext, Section, publish, table
 
 # Order of the page. Each name is a module of bench/ with run(ctx) -> Section.
-SECTIONS = ["transcription", "accuracy", "official", "settings", "prompts", "search", "clips",
-            "load", "workers", "enumeration", "diarization"]
+SECTIONS = ["transcription", "accuracy", "official", "settings", "prompts", "search", "quotes",
+            "clips", "load", "workers", "enumeration", "corrections", "diarization"]
 DATA_MARK = re.compile(r"<!-- bench-data:(\w+) (.*?) -->")
 BLOCK = r"<!-- bench:{key} -->.*?<!-- /bench:{key} -->"
 

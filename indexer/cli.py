@@ -18,6 +18,7 @@ from tqdm import tqdm
 
 from .cli_common import data_dir_option, settings_from
 from .cli_group import SpeechSearchGroup
+from .corrections_command import history, revert_command
 from .decode import iter_media_files
 from .delivery_command import delivery
 from .engines import ENGINE_NAMES, EngineOptions
@@ -26,8 +27,9 @@ from .gazetteer import Gazetteer
 from .jobs.commands import enqueue_files, jobs, worker
 from .language import DEFAULT_LANGUAGES
 from .pipeline import FileOutcome, Indexer, IndexOptions, MetadataError, validate_date
+from .quote_command import quote
 from .records import Metadata
-from .reindex import rebuild_if_older, rebuild_index
+from .reindex import prepare_index, rebuild_index, repair_pending
 from .search_index import query_index
 from .speakers_command import diarize, speakers
 from .store import TranscriptNotFound, load_transcript
@@ -75,7 +77,11 @@ def _check_date(ctx, param, value: str | None) -> str | None:
 @click.option("--date", callback=_check_date, help="Date, YYYY-MM-DD.")
 @click.option("--speaker", help="Speaker's name.")
 @click.option("--event", help="Event, e.g. 'NATO-Russia Council, Brussels'.")
-@click.option("--force", is_flag=True, help="Transcribe and index again files already indexed.")
+@click.option("--force", is_flag=True, help="Transcribe and index again files already indexed "
+              "(the archivists' corrected passages are kept, matched by time).")
+@click.option("--discard-corrections", is_flag=True,
+              help="With --force: drop the archivists' corrections instead of keeping them (a "
+                   "revision: `speechsearch revert` brings them back).")
 @click.option("--beam-size", type=click.IntRange(1, 10), default=5, show_default=True,
               help="Beam search width: 1 is faster, 5 more accurate.")
 @click.option("--no-prompt", is_flag=True,
@@ -94,8 +100,9 @@ def _check_date(ctx, param, value: str | None) -> str | None:
 @click.pass_context
 def index(ctx: click.Context, paths: tuple[Path, ...], engine: str, model: str, language: str,
           title: str | None, date: str | None, speaker: str | None, event: str | None,
-          force: bool, beam_size: int, no_prompt: bool, official_text: Path | None,
-          speakers: int | None, no_diarize: bool, queue: bool, data_dir: Path | None) -> None:
+          force: bool, discard_corrections: bool, beam_size: int, no_prompt: bool,
+          official_text: Path | None, speakers: int | None, no_diarize: bool, queue: bool,
+          data_dir: Path | None) -> None:
     """Transcribe and index media files or folders (searched recursively).
 
     Each file is identified by its content: a file already indexed is skipped, even renamed.
@@ -120,7 +127,11 @@ def index(ctx: click.Context, paths: tuple[Path, ...], engine: str, model: str, 
                           event=event or ""),
         engine_options=EngineOptions(beam_size=beam_size), official_text=official_text,
         diarize=not no_diarize, speakers=speakers,
+        discard_corrections=discard_corrections,
     )
+    if discard_corrections and (not force or queue):
+        raise click.UsageError("--discard-corrections goes with --force (transcribing again "
+                               "here), not without it nor with --queue.")
     files = iter_media_files(list(paths))
     if not files:
         raise click.ClickException("No media files found in: " + ", ".join(map(str, paths)))
@@ -146,7 +157,8 @@ def index(ctx: click.Context, paths: tuple[Path, ...], engine: str, model: str, 
         if enqueue_files(settings, files, options.metadata, force):
             ctx.exit(1)
         return
-    rebuilt = rebuild_if_older(settings)  # after an upgrade: the old index is refused
+    # After an upgrade the old index is refused: rebuilt; an interrupted rewrite: finished.
+    rebuilt = prepare_index(settings)
     if rebuilt:
         click.echo(f"index rebuilt in this version's format: {rebuilt.videos} videos")
     indexer = Indexer(settings, options)
@@ -293,7 +305,9 @@ def reindex(ctx: click.Context, data_dir: Path | None) -> None:
         speechsearch reindex
     """
     settings = settings_from(ctx, data_dir)
-    rebuilt = rebuild_index(settings, Gazetteer.load(settings.gazetteer_path))
+    gazetteer = Gazetteer.load(settings.gazetteer_path)
+    repair_pending(settings, gazetteer)  # an interrupted revision is recorded first
+    rebuilt = rebuild_index(settings, gazetteer)
     click.echo(f"rebuilt the index of {settings.data_dir} from {rebuilt.videos} transcript(s), "
                f"{rebuilt.segments} passages")
     for video_id in rebuilt.unreadable:
@@ -308,6 +322,9 @@ main.add_command(delivery)
 main.add_command(diarize)
 main.add_command(speakers)
 main.add_command(worker)
+main.add_command(history)
+main.add_command(revert_command)
+main.add_command(quote)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -39,6 +39,8 @@ class Settings:
     # How long an index write waits for Whoosh's own lock, held by a program that does not take
     # the writer's turn (writers that do take turns instead, without a limit).
     index_lock_seconds: float = 60.0
+    # The longest text an archivist may give one passage (corrections/edits.py)
+    max_passage_chars: int = 2000
 
     @classmethod
     def from_env(cls, data_dir: str | Path | None = None,
@@ -49,7 +51,8 @@ class Settings:
                    database_url=_env("DATABASE_URL"), broker_url=_env("BROKER_URL"),
                    job_stale_seconds=float(_env("JOB_STALE_SECONDS", "60")),
                    job_visibility_timeout=int(_env("JOB_VISIBILITY_TIMEOUT", "3600")),
-                   index_lock_seconds=float(_env("INDEX_LOCK_SECONDS", "60")))
+                   index_lock_seconds=float(_env("INDEX_LOCK_SECONDS", "60")),
+                   max_passage_chars=int(_env("MAX_PASSAGE_CHARS", "2000")))
 
     @property
     def index_dir(self) -> Path:

@@ -15,9 +15,11 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from whoosh.index import LockError
 
+from . import reindex_journal
 from .config import Settings
 from .errors import SpeechSearchError
 from .gazetteer import Gazetteer
@@ -84,14 +86,26 @@ class IndexWriter:
                                        self.settings.languages,
                                        timeout=self.settings.index_lock_seconds)
 
-    def revise(self, video_id: str, change: Callable[[Transcript], Transcript]) -> Transcript:
+    def revise(self, video_id: str, change: Callable[[Transcript], Transcript], *,
+               revision: dict[str, Any] | None = None,
+               after_save: Callable[[Transcript], None] | None = None) -> Transcript:
         """Rewrite a video's transcript and re-index it, in one turn: `change` gets a fresh
-        copy from disk (a cached one may be stale), its result is saved atomically first, so
-        that if indexing fails, revising again re-indexes it."""
+        copy from disk (a cached one may be stale), its result is saved atomically first.
+
+        A pending re-index note is written before the transcript and cleared after the index
+        commit (reindex_journal.py): after a crash in between, the next start re-indexes it.
+        `revision` (a revision store entry) goes in the note; `after_save` runs once the
+        transcript is saved (the store records the revision then).
+        """
         with self.turn():
             revised = change(load_transcript(self.settings.transcripts_dir, video_id))
+            reindex_journal.mark(self.settings.data_dir, video_id, revision)
             save_transcript(self.settings.transcripts_dir, revised)
+            reindex_journal.pause_for_crash_test()
+            if after_save is not None:
+                after_save(revised)
             self.add([revised])
+            reindex_journal.clear(self.settings.data_dir, video_id)
         return revised
 
     def remove(self, video_id: str) -> int:

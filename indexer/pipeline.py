@@ -22,8 +22,10 @@ from datetime import date, datetime, timezone
 from functools import cached_property
 from pathlib import Path
 
+from . import reindex_journal
 from .chunking import ChunkingOptions
 from .config import Settings
+from .corrections.retranscribe import carry_corrections
 from .decode import MediaError, load_audio, probe
 from .engines import Engine, EngineOptions, load_engine
 from .entities import EntityTagger
@@ -66,6 +68,8 @@ class IndexOptions:
     official_text: Path | None = None  # for the one file indexed; else each file's sidecar
     diarize: bool = True  # tell the voices apart (indexer/speakers/)
     speakers: int | None = None  # how many voices; None: estimated
+    # With force: drop the archivists' corrections instead of keeping them (a revision too)
+    discard_corrections: bool = False
 
 
 # Sidecar official texts, looked up in this order beside the media (talk.mp4 -> talk.txt).
@@ -213,6 +217,9 @@ class Indexer:
             return FileOutcome(path, "transcribed", "from saved transcript", video_id,
                                media.duration), None
         metadata = merge_metadata(path, overrides)
+        # Transcribed again: the archivists' corrections are carried over (corrections/).
+        old = load_transcript(transcripts, video_id) if has_transcript(transcripts, video_id) \
+            else None
         self.engine, self.tagger  # loaded once, before the clock starts: speed is per file
         if self.options.diarize:
             voice_encoder()
@@ -232,7 +239,13 @@ class Indexer:
                 transcript = diarize_transcript(transcript, audio, self.options.speakers,
                                                 load_profiles(self.settings.data_dir))
         with clock.stage("store"):
-            save_transcript(transcripts, transcript)
+            if old is None:
+                save_transcript(transcripts, transcript)
+            else:
+                carried = carry_corrections(self.settings, old, transcript,
+                                            self.options.discard_corrections)
+                transcript = carried.transcript
+                reason = "; ".join(r for r in (reason, carried.note) if r)
         logger.info("%s: %s", path.name, clock.summary())
         return FileOutcome(path, "transcribed", reason, video_id, media.duration,
                            transcribed=True, seconds=time.monotonic() - started,
@@ -300,3 +313,5 @@ class Indexer:
 
     def _add(self, transcript: Transcript) -> None:
         IndexWriter(self.settings, self.gazetteer).add([transcript])
+        # A re-transcription's revision left a pending note: its index commit is done.
+        reindex_journal.clear(self.settings.data_dir, transcript.video_id)

@@ -8,9 +8,13 @@ Transcript JSON schema versions (`schema` in the file; docs/transcript-format.md
 - 2: adds `official`, the official text's layer when one is attached (else null), and each
   segment's `source` ("asr" or "official"). A version 1 file loads as version 2 without an
   official text: every segment "asr".
-- 3: adds `speakers`, the voices told apart in the recording ({id, name, profile, voice}),
-  and each segment's `speaker` (an id among them, "" when voices were not separated). A
-  version 1 or 2 file loads with no speakers: the metadata speaker labels its passages.
+- 3: adds `speakers`, the voices told apart in the recording ({id, name, profile, score,
+  confirmed, voice}), and each segment's `speaker` (an id among them, "" when voices were not
+  separated); and the archivists' corrections (indexer/corrections/): `revision`, the number
+  of the reading layer's revision this file holds (0: as the machine or the official text made
+  it), `corrected`, the corrected reading layer (else null), and each segment's `corrected`,
+  when an archivist last changed it. All optional: a version 1 or 2 file loads with no
+  speakers (the metadata speaker labels its passages) and no corrections.
 """
 
 from __future__ import annotations
@@ -60,6 +64,8 @@ class Segment:
     # "asr": Whisper's words; "official": the official text's words, with their aligned times
     source: str = "asr"
     speaker: str = ""  # a Speaker.id of the transcript; "" when the voices are not separated
+    # When an archivist last corrected this passage (ISO 8601), "" if never (schema 3)
+    corrected: str = ""
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Segment:
@@ -180,6 +186,21 @@ class OfficialLayer:
 
 
 @dataclass
+class CorrectedLayer:
+    """The reading layer as archivists corrected it (schema 3): it replaces the layer it was
+    made from, `base` ("asr": the machine transcript's passages, "official": the official
+    text's), while that layer is the one read. Every change is a revision in the revision store
+    (indexer/corrections/store.py); the machine transcript and the official layer are kept."""
+
+    base: str
+    segments: list[Segment]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CorrectedLayer:
+        return cls(base=data["base"], segments=[Segment.from_dict(s) for s in data["segments"]])
+
+
+@dataclass
 class Transcript:
     video_id: str
     media: MediaInfo
@@ -193,14 +214,21 @@ class Transcript:
     schema: int = SCHEMA_VERSION
     official: OfficialLayer | None = None
     speakers: list[Speaker] = field(default_factory=list)
+    revision: int = 0  # the revision of the reading layer held here (schema 3)
+    corrected: CorrectedLayer | None = None  # the archivists' corrections (schema 3)
 
     @property
     def duration(self) -> float:
         return self.media.duration
 
-    def reading(self) -> list[Segment]:
-        """The passages to show, search and export: the official layer's where a text is
-        attached, else the machine transcript's."""
+    @property
+    def base_layer(self) -> str:
+        """Which layer the corrections apply to: "official" with a text attached, else "asr"."""
+        return "official" if self.official else "asr"
+
+    def uncorrected(self) -> list[Segment]:
+        """The reading layer before any correction: the official layer's passages where a
+        text is attached, else the machine transcript's."""
         return self.official.segments if self.official else self.segments
 
     def speaker_labels(self) -> dict[str, str]:
@@ -212,6 +240,13 @@ class Transcript:
 
     def speaker_label(self, segment: Segment) -> str:
         return self.speaker_labels().get(segment.speaker, self.metadata.speaker)
+
+    def reading(self) -> list[Segment]:
+        """The passages to show, search and export: the corrected ones when archivists
+        corrected the layer that is read, else that layer (`uncorrected`)."""
+        if self.corrected is not None and self.corrected.base == self.base_layer:
+            return self.corrected.segments
+        return self.uncorrected()
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -228,5 +263,7 @@ class Transcript:
         official = data.get("official")
         data["official"] = OfficialLayer.from_dict(official) if official else None
         data["speakers"] = [Speaker(**item) for item in data.get("speakers", [])]
+        corrected = data.get("corrected")
+        data["corrected"] = CorrectedLayer.from_dict(corrected) if corrected else None
         data["schema"] = SCHEMA_VERSION  # older versions read as the current one (docstring)
         return cls(**data)

@@ -13,7 +13,9 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from . import reindex_journal
 from .config import Settings
+from .corrections.store import Revision, RevisionStore
 from .gazetteer import Gazetteer
 from .index_writer import IndexWriter
 from .records import Transcript
@@ -63,3 +65,40 @@ def rebuild_if_older(settings: Settings, gazetteer: Gazetteer | None = None) -> 
     logger.warning("the index in %s is of an older format: rebuilding it from the transcripts "
                    "(nothing is transcribed again)", settings.index_dir)
     return rebuild_index(settings, gazetteer)
+
+
+def repair_pending(settings: Settings, gazetteer: Gazetteer | None = None) -> list[str]:
+    """Finish the transcript rewrites a crash left without their index commit
+    (reindex_journal.py): each noted video re-indexed (or taken out of the index if its
+    transcript is gone), its revision recorded if the transcript was saved with it. Returns
+    the video ids repaired."""
+    if not reindex_journal.pending(settings.data_dir):
+        return []
+    writer = IndexWriter(settings, gazetteer or Gazetteer.load(settings.gazetteer_path))
+    repaired = []
+    with writer.turn():  # a note of a process still at work is cleared before we get here
+        for note in reindex_journal.pending(settings.data_dir):
+            try:
+                transcript = load_transcript(settings.transcripts_dir, note.video_id)
+            except TranscriptNotFound:
+                writer.remove(note.video_id)
+            else:
+                entry = Revision.from_dict(note.revision) if note.revision else None
+                if entry is not None and transcript.revision == entry.number:
+                    RevisionStore(settings.data_dir, note.video_id).append(entry)
+                writer.add([transcript])
+            reindex_journal.clear(settings.data_dir, note.video_id)
+            logger.warning("video %s: finished re-indexing it after an interruption",
+                           note.video_id)
+            repaired.append(note.video_id)
+    return repaired
+
+
+def prepare_index(settings: Settings, gazetteer: Gazetteer | None = None) -> Rebuilt | None:
+    """What every start does first (index, serve, worker, the corrections' commands): the
+    index rebuilt if it is of an older format (rebuild_if_older), then the interrupted
+    rewrites finished (repair_pending)."""
+    gazetteer = gazetteer or Gazetteer.load(settings.gazetteer_path)
+    rebuilt = rebuild_if_older(settings, gazetteer)
+    repair_pending(settings, gazetteer)
+    return rebuilt

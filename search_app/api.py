@@ -9,10 +9,13 @@ from flask import Blueprint, current_app, jsonify
 from flask_babel import gettext as _
 
 from indexer.export import public_dict
+from indexer.quote_results import MAX_WORDS, MIN_WORDS
 from indexer.results import QuerySyntaxError
 
 from .errors import abort_with
 from .params import search_params
+from .quote import find as find_quote
+from .quote import quote_params
 from .search import source_param
 from .urls import external_url
 from .videos import load, transcript_response
@@ -43,6 +46,24 @@ def search():
     data["pages"] = results.pages
     for hit in data["hits"]:
         hit["url"] = player_url(hit["video_id"], hit["start"], hit["end"])
+    return jsonify(data)
+
+
+@bp.route("/quote")
+def quote():
+    """Where a quote as remembered was said: {"query", "hits": [{"video_id", "title",
+    "start", "end", "said", "similarity", "diff", "url"}]} (search_app/quote.py)."""
+    params = quote_params()
+    if not params.q:
+        abort_with(400, _("The q parameter is required: the quote, %(low)d to %(high)d "
+                          "words.", low=MIN_WORDS, high=MAX_WORDS))
+    try:
+        results = find_quote(params)
+    except QuerySyntaxError as exc:
+        abort_with(400, str(exc))
+    data = results.to_dict()
+    for hit, item in zip(results.hits, data["hits"]):
+        item["url"] = player_url(hit.video_id, hit.start, hit.end)
     return jsonify(data)
 
 

@@ -47,6 +47,12 @@ class Archive:
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[float, Transcript]] = {}
 
+    def reload_gazetteer(self) -> None:
+        """After the gazetteer changed (a name added from find and replace)."""
+        gazetteer = Gazetteer.load(self.settings.gazetteer_path)
+        self.searcher = SegmentSearcher(self.settings.index_dir, gazetteer)
+        self.gazetteer = gazetteer
+
     def transcript(self, video_id: str) -> Transcript:
         """The transcript of an indexed video; TranscriptNotFound for anything else."""
         if not is_video_id(video_id):

@@ -13,7 +13,7 @@ from flask import Flask
 
 from indexer.cli_common import data_dir_option, settings_from
 from indexer.jobs.embedded import EmbeddedRunner
-from indexer.reindex import rebuild_if_older
+from indexer.reindex import prepare_index
 
 from . import create_app
 from .account import send_newsletter_issue
@@ -52,7 +52,8 @@ def serve(ctx: click.Context, host: str, port: int, threads: int,
     """
     app = app_for(ctx, data_dir)
     archive = app.extensions["archive"]
-    rebuilt = rebuild_if_older(archive.settings, archive.gazetteer)  # after an upgrade
+    # After an upgrade, the index rebuilt; after a crash, interrupted rewrites finished.
+    rebuilt = prepare_index(archive.settings, archive.gazetteer)
     if rebuilt:
         click.echo(f"Index rebuilt in this version's format: {rebuilt.videos} videos, "
                    f"{rebuilt.segments} passages.")

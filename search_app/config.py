@@ -62,6 +62,8 @@ class DefaultConfig:
     # `speechsearch serve` or `speechsearch worker` on this machine). BROKER_URL=redis://...:
     # jobs go through Celery to `speechsearch worker` processes on any machine.
     BROKER_URL = None
+    REPLACE_JOB_MIN_VIDEOS = 5  # find and replace over more videos than this runs as a job
+    REPLACE_PREVIEW_LIMIT = 500  # occurrences shown by a find and replace preview
     JOB_WORKERS = 1  # jobs at once in `serve`'s embedded pool (each uses all cores it is given)
     JOB_STALE_SECONDS = 60  # a running job with no heartbeat for this long is queued again
     JOB_VISIBILITY_TIMEOUT = 3600  # Redis redelivers an unacknowledged task after this

@@ -21,6 +21,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from indexer.config import Settings
+from indexer.corrections import RevisionStore
 from indexer.errors import UsageError
 from indexer.index_writer import IndexWriter
 from indexer.jobs import IN_FLIGHT_STATES, JobQueue
@@ -100,6 +101,7 @@ def _remove(settings: Settings, writer: IndexWriter, queue: JobQueue, video_id: 
         removal.segments = writer.remove(video_id)
     if transcript is not None:
         transcript_path(settings.transcripts_dir, video_id).unlink(missing_ok=True)
+        RevisionStore(settings.data_dir, video_id).remove()  # its corrections' history
         removal.transcript = True
     media = {Path(path) for path in
              [transcript.media.path if transcript else None, *(job.path for job in jobs)]

@@ -86,8 +86,8 @@ def passage_views(segments: list[Segment], low_confidence: float,
 def reading_views(transcript: Transcript,
                   low_confidence: float) -> list[PassageView | OmittedView]:
     """The passages to read, with the omitted ones placed at their time."""
-    if transcript.official is None:
-        return [*passage_views(transcript.segments, low_confidence)]
+    if transcript.official is None:  # the machine transcript, or its corrections
+        return [*passage_views(transcript.reading(), low_confidence)]
     departures = transcript.official.departures
     passages = passage_views(transcript.reading(), low_confidence,
                              [d for d in departures if d.kind == "changed"])
@@ -125,7 +125,7 @@ def player(video_id: str):
         else None,
         chips=[(entity_id, archive.entity_name(entity_id, g.ui_lang), count)
                for entity_id, count in chips],
-        formats=FORMATS, voices=voice_views(transcript),
+        formats=FORMATS, voices=voice_views(transcript), languages=archive.settings.languages,
     )
 
 

@@ -17,6 +17,7 @@ from ..config import Settings
 from ..export import clock
 from ..index_writer import IndexWriter
 from ..records import Metadata
+from ..reindex import prepare_index
 from . import open_queue
 from .embedded import EmbeddedRunner
 from .queue import JobQueue
@@ -122,7 +123,9 @@ def worker(ctx: click.Context, concurrency: int, threads: int | None,
 
         SPEECHSEARCH_BROKER_URL=redis://10.0.0.5:6379/0 speechsearch worker --concurrency 2
     """
-    queue = open_queue(settings_from(ctx, data_dir))
+    settings = settings_from(ctx, data_dir)
+    prepare_index(settings)  # the index of this version's format, interrupted rewrites finished
+    queue = open_queue(settings)
     if queue.settings.broker_url:
         _celery_worker(queue, concurrency, threads)
     else:

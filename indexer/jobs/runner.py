@@ -36,6 +36,7 @@ from ..records import Metadata
 from ..store import TranscriptNotFound, load_transcript
 from .official_texts import text_digest
 from .queue import JobQueue
+from .replace_jobs import is_replace_job, run_replace
 from .table import Job, JobState
 
 logger = logging.getLogger(__name__)
@@ -105,6 +106,8 @@ def run_job(queue: JobQueue, job_id: int, indexer: Indexer) -> str:
         logger.info("job %s: already taken or finished, nothing to do", job_id)
         return "not claimed"
     logger.info("job %s: %s (attempt %s) on %s", job.id, job.name, job.attempts, job.worker)
+    if is_replace_job(job):  # find and replace across the archive: no transcription
+        return run_replace(queue, job)
     with _heartbeat(queue, job.id):
         try:
             outcome = indexer.transcribe_file(

@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 
 from ..gazetteer import Gazetteer
+from ..quote_results import QuoteResults
 from ..results import QuerySyntaxError, SearchResults, check_source
 from .array_search import ranked_page
 from .counting import TOTAL_BOUND, count_matches
@@ -26,6 +27,7 @@ from .parsing import (
     parse_query,
     words_read_stems,
 )
+from .quoting import check_quote, find_quote
 from .require import Require
 from .suggesting import suggest
 
@@ -125,6 +127,15 @@ class SegmentSearcher:
         results = searcher.search(query, limit=limit, optimize=True)
         top = [(hit.docnum, hit.score) for hit in results[:limit]]
         return top, count_matches(searcher, query, fields, self.count_bound)
+
+    def quote(self, text: str, language: str | None = None, limit: int = 10) -> QuoteResults:
+        """Where a quote as remembered was most likely said (quoting.py); no hit is "nothing
+        close". Raises QuoteError for a quote of too few or too many words."""
+        searcher = self._searcher()
+        if searcher is None:
+            check_quote(text)  # a bad quote is an error even on an empty archive
+            return QuoteResults(query=text)
+        return find_quote(searcher, text, language=language, limit=limit)
 
     def suggestion(self, text: str) -> str | None:
         """The query with each unknown word replaced by the closest word said in the archive."""

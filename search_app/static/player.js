@@ -85,6 +85,8 @@
   player.addEventListener("pause", highlightWord);
 
   function onListClick(event) {
+    if (event.target.closest("#passage-editor")) return;
+    if (event.target.classList.contains("edit-passage")) { openEditor(event.target); return; }
     var segment = event.target.closest(".segment, .omitted");
     if (!segment) return;
     if (event.target.classList.contains("pick")) { pickPassages(); return; }
@@ -93,6 +95,35 @@
   }
   reading.addEventListener("click", onListClick);
   if (machine) machine.addEventListener("click", onListClick);
+
+  // Archivists: one editor, moved into the passage being corrected (its text, split, merge,
+  // language), posted as a form with the page's CSRF token.
+  var editor = document.getElementById("passage-editor");
+  function openEditor(button) {
+    if (!editor) return;
+    var segment = button.closest(".segment");
+    var text = segment.querySelector(".text").cloneNode(true);
+    slice(text.querySelectorAll(".said")).forEach(function (note) { note.remove(); });
+    editor.action = editor.dataset.action.replace(/\/0$/, "/" + button.dataset.index);
+    document.getElementById("editor-text").value = text.textContent.replace(/\s+/g, " ").trim();
+    var words = segment.querySelectorAll(".w").length;
+    var split = document.getElementById("editor-word");
+    split.max = Math.max(words - 1, 1);
+    split.value = "";
+    document.getElementById("editor-language").value = segment.getAttribute("lang");
+    document.getElementById("editor-start").value = segment.dataset.start;
+    document.getElementById("editor-end").value = segment.dataset.end;
+    var speaker = document.getElementById("editor-speaker");
+    if (speaker) speaker.value = segment.dataset.speaker || "";
+    segment.appendChild(editor);
+    editor.hidden = false;
+    document.getElementById("editor-text").focus();
+  }
+  if (editor) {
+    document.getElementById("editor-cancel").addEventListener("click", function () {
+      editor.hidden = true;
+    });
+  }
 
   // The switch between the official text and the machine transcript.
   var toggle = document.getElementById("layer-toggle");
