@@ -236,7 +236,10 @@ class Indexer:
                 transcript, reason = self._with_text(transcript, audio, official, None)
         if self.options.diarize:  # after the official text: its passages get speakers too
             with clock.stage("speakers"):
-                transcript = diarize_transcript(transcript, audio, self.options.speakers,
+                # Transcribed again: the voices heard before keep their ids and names, so the
+                # corrected passages carried over below still say who speaks them.
+                heard = replace(transcript, speakers=old.speakers) if old else transcript
+                transcript = diarize_transcript(heard, audio, self.options.speakers,
                                                 load_profiles(self.settings.data_dir))
         with clock.stage("store"):
             if old is None:

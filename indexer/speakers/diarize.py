@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ..corrections.retranscribe import carry_layer
 from ..records import OfficialLayer, Segment, Speaker, Transcript
 from .clustering import cluster_voices
 from .embedding import Window, embed_windows, mean_voice
@@ -140,11 +141,7 @@ def diarize_transcript(transcript: Transcript, audio: np.ndarray,
     profile are named after it (unconfirmed), then the metadata speaker names the main voice
     if no voice has that name."""
     diarization = Diarizer(speakers).diarize(audio, transcript.segments)
-    for found in diarization.speakers:
-        before = _same_voice(found, transcript.speakers)
-        if before:
-            found.name, found.profile = before.name, before.profile
-            found.score, found.confirmed = before.score, before.confirmed
+    _keep_voices(diarization.speakers, transcript.speakers)
     official = transcript.official
     if official:
         official = replace(official, segments=apply_diarization(official.segments, diarization))
@@ -152,7 +149,37 @@ def diarize_transcript(transcript: Transcript, audio: np.ndarray,
     found = identify(replace(transcript, speakers=diarization.speakers), profiles).speakers
     _name_main_voice(found, official.segments if official else segments,
                      transcript.metadata.speaker)
-    return replace(transcript, segments=segments, official=official, speakers=found)
+    corrected = transcript.corrected
+    if corrected is not None and corrected.base == transcript.base_layer:
+        # The archivists' corrected passages are kept whole (their boundaries and any speaker
+        # they chose, while that voice is still there), in place of the new passages they
+        # cover, as a re-transcription keeps them; not a revision, like a metadata edit.
+        fresh = official.segments if official else segments
+        corrected = replace(corrected, segments=carry_layer(
+            [s for s in corrected.segments if s.corrected], fresh, {s.id for s in found}))
+    return replace(transcript, segments=segments, official=official, speakers=found,
+                   corrected=corrected)
+
+
+def _keep_voices(found: list[Speaker], before: Sequence[Speaker]) -> None:
+    """Voices heard before keep their id (what passages, corrected ones included, refer to),
+    name, profile and score; a new voice gets an id no earlier voice had."""
+    kept: list[Speaker] = []
+    for speaker in found:
+        old = _same_voice(speaker, before)
+        if old and old.id not in {k.id for k in kept}:
+            speaker.id, speaker.name, speaker.profile = old.id, old.name, old.profile
+            speaker.score, speaker.confirmed = old.score, old.confirmed
+            kept.append(speaker)
+    used = {old.id for old in before}
+    number = 1
+    for speaker in found:
+        if any(speaker is k for k in kept):
+            continue
+        while f"S{number}" in used:
+            number += 1
+        speaker.id = f"S{number}"
+        used.add(speaker.id)
 
 
 def _same_voice(found: Speaker, before: Sequence[Speaker]) -> Speaker | None:
