@@ -50,6 +50,9 @@ def diarize(ctx: click.Context, video_id: str, speakers: int | None, media: Path
     for segment in revised.reading():
         turns[segment.speaker] = turns.get(segment.speaker, 0) + 1
     click.echo(f"{video_id}: {len(revised.speakers)} speaker(s)")
+    if revised.corrected is not None:  # kept by diarize_transcript, matched by time
+        kept = sum(1 for segment in revised.reading() if segment.corrected)
+        click.echo(f"  {kept} corrected passage(s) kept (revision {revised.revision})")
     for speaker in revised.speakers:
         click.echo(f"  {speaker.id}  {labels[speaker.id]}  ({turns.get(speaker.id, 0)} passages)")
 

@@ -91,6 +91,7 @@ def test_diarize_again_keeps_the_corrections_without_a_revision(site):
 
     result = CliRunner().invoke(main, ["--data-dir", str(data), "diarize", video_id])
     assert result.exit_code == 0, result.output
+    assert "1 corrected passage(s) kept (revision 1)" in result.output
     after = load_transcript(settings.transcripts_dir, video_id)
     # The same voices keep their ids, and the corrected passage its text, times and speaker.
     assert [s.id for s in after.speakers] == [s.id for s in before.speakers]
