@@ -224,11 +224,11 @@ def main() -> None:
         "|---|---|---|---|---|---|---|", *rows, "",
         "What was planted and found (each text also aligned unmodified, and with its numbers "
         "written the other way: any departure there is a false positive):", "", *lines, "",
-        "Reading: the changed 'de' of the read-along (its only false positive, found twice) is",
-        "Whisper hearing 'du' at 0.98 where the decoder gives the written 'de' 0.001: most",
-        "likely what the reader said. Found 'added' can exceed planted when a chance match",
-        "('la') splits a passage in two. A changed word written before a full stop is judged",
-        "on its spoken pieces (forced.py); some are still missed (delivery.py).", ""])
+        "Reading: 'de' heard 'du' in the read-along (Whisper sure at 0.98, the written word",
+        "0.001) is a mishearing below the ratio: two short words are not compared",
+        "(delivery.comparable). Found 'added' can exceed planted when a chance match ('la')",
+        "splits a passage in two. A changed word written before a full stop is judged on its",
+        "spoken pieces (forced.py); some are still missed (delivery.py).", ""])
     print(report)
     NOTES.parent.mkdir(parents=True, exist_ok=True)
     NOTES.write_text(report, encoding="utf-8")

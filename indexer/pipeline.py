@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timezone
 from functools import cached_property
@@ -43,7 +43,7 @@ from .speakers.embedding import voice_encoder
 from .speakers.profiles import load_profiles
 from .store import has_transcript, load_transcript, save_transcript
 from .timing import StageClock
-from .transcribe import NoSpeechError, transcribe_audio
+from .transcribe import EncodedWindow, NoSpeechError, transcribe_audio
 
 logger = logging.getLogger(__name__)
 
@@ -229,11 +229,15 @@ class Indexer:
             audio = load_audio(path)
         media = replace(media, duration=round(len(audio) / 16000, 3))
         on_progress = progress(media) if progress else None
-        transcript = self.transcribe(media, audio, metadata, on_progress, clock)
+        # With a text, the transcription's encoder outputs are kept for its forced alignment.
+        encodings: list[EncodedWindow] | None = [] if official else None
+        transcript = self.transcribe(media, audio, metadata, on_progress, clock, encodings)
         reason = ""
         if official:
             with clock.stage("align"):
-                transcript, reason = self._with_text(transcript, audio, official, None)
+                transcript, reason = self._with_text(transcript, audio, official, None,
+                                                     encodings or ())
+            del encodings  # up to 180 MB an hour of audio: not kept while the transcript saves
         if self.options.diarize:  # after the official text: its passages get speakers too
             with clock.stage("speakers"):
                 # Transcribed again: the voices heard before keep their ids and names, so the
@@ -255,7 +259,8 @@ class Indexer:
                            stages=dict(clock.seconds)), transcript
 
     def _with_text(self, transcript: Transcript, audio, official: tuple[OfficialText, str],
-                   on_progress: Callable[[float], None] | None) -> tuple[Transcript, str]:
+                   on_progress: Callable[[float], None] | None,
+                   encodings: Sequence[EncodedWindow] = ()) -> tuple[Transcript, str]:
         """The transcript with the official text aligned, or as it is and why not."""
         text, name = official
         duration = transcript.duration
@@ -263,7 +268,8 @@ class Indexer:
             layer = official_layer(transcript, text, name, audio,
                                    getattr(self.engine, "model", None), self.tagger,
                                    self.settings.languages,
-                                   on_progress and (lambda share: on_progress(share * duration)))
+                                   on_progress and (lambda share: on_progress(share * duration)),
+                                   encodings)
         except AlignmentError as exc:
             logger.warning("%s: official text %s not attached: %s",
                            transcript.media.path, name, exc)
@@ -295,13 +301,15 @@ class Indexer:
 
     def transcribe(self, media: MediaInfo, audio, metadata: Metadata,
                    on_progress: Callable[[float], None] | None = None,
-                   clock: StageClock | None = None) -> Transcript:
+                   clock: StageClock | None = None,
+                   encodings: list[EncodedWindow] | None = None) -> Transcript:
         languages = self.settings.languages
         prompts = ({code: self.gazetteer.prompt(code) or None for code in languages}
                    if self.options.prompt else None)
         clock = clock or StageClock()
         segments = transcribe_audio(self.engine, audio, languages, self.options.language,
-                                    prompts, self.options.chunking, on_progress, clock)
+                                    prompts, self.options.chunking, on_progress, clock,
+                                    encodings)
         if not segments:
             raise NoSpeechError("no words recognised (speech detector heard only noise)")
         with clock.stage("entities"):

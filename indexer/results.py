@@ -11,11 +11,12 @@ from .errors import UsageError
 from .records import SOURCES
 
 MAX_QUERY_LENGTH = 1000
-# Field filters users may type, and the schema field each one reads.
+# Field filters users may type, and the schema field each one reads. `exact:` (like `text:`):
+# the words as said only, so `exact:"…"` is a phrase without its words' other forms.
 QUERY_FIELDS = {"lang": "language", "language": "language", "entity": "entities",
                 "video": "video_id", "title": "title", "speaker": "speaker",
                 "event": "event", "date": "date", "year": "year", "text": "text",
-                "source": "source"}
+                "exact": "text", "source": "source"}
 
 
 class QuerySyntaxError(UsageError, ValueError):
@@ -38,6 +39,9 @@ class Hit:
     # Whose words these are: "official" (the official text's, with aligned times) or "asr"
     # (the machine transcript's, where no official text covers the audio)
     source: str = "asr"
+    # When a phrase runs on into the next passage of the video: that passage's opening words,
+    # HTML-escaped, matches in <mark> (`end` is then that passage's end); else empty.
+    continued: str = ""
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)

@@ -33,6 +33,7 @@ from .archivist import (
     form_errors,
 )
 from .errors import http_error
+from .official_reasons import official_text_reason
 from .removal import Removal, RemovalError, remove_video
 from .videos import load
 
@@ -190,8 +191,9 @@ def official(video_id: str):
         job = current_app.extensions["jobs"].enqueue_official(
             video_id, data, name, user_id=current_user.id,
             max_bytes=official_text_limit(current_app.config))
-    except OfficialTextError as exc:  # the reader's reason (in English: the indexer's words)
-        flash(_("The official text was not queued: %(reason)s", reason=str(exc)))
+    except OfficialTextError as exc:  # the reader's reason, in the page's language
+        flash(_("The official text was not queued: %(reason)s",
+                reason=official_text_reason(exc)))
         return back
     except OfficialJobError as exc:
         refusal = OFFICIAL_REFUSALS.get(exc.kind)

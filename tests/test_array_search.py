@@ -80,6 +80,31 @@ def test_drawn_queries_match_whoosh(archive, searcher, kind: str) -> None:
     assert sum(found) > 0
 
 
+def _words(text: str) -> list[str]:
+    return [word.strip(".,;:!?\"'") for word in text.split() if word.strip(".,;:!?\"'")]
+
+
+def test_phrases_in_other_forms_and_across_passages_match_whoosh(archive, searcher) -> None:
+    """The phrase forms of issue 18: each drawn phrase with its words' other forms (stem
+    fields, with positions) and `exact:`; and two words on each side of boundaries between
+    consecutive passages (`text_bridge`), some of which must be found."""
+    queries = [text for text, _kw in _drawn(archive, "phrase", 15)]
+    queries += ["exact:" + text for text in queries[:5]]
+    _path, transcripts, removed = archive
+    crossing = []
+    for item in (t for t in transcripts[2:40] if t.video_id != removed):
+        for first, second in zip(item.segments, item.segments[1:]):
+            crossing.append('"' + " ".join(_words(first.text)[-2:] + _words(second.text)[:2])
+                            + '"')
+    whoosh = searcher._searcher()
+    assert any(leaf.fieldname.startswith("phrase_stem_") for text in queries
+               for leaf in searcher.whoosh_query(text)[1].leaves())
+    assert sum(_compare(searcher, text) for text in queries) > 0
+    found = [_compare(searcher, text) for text in crossing[::7][:25]]
+    assert sum(1 for count in found if count) >= len(found) // 2, found
+    assert whoosh.up_to_date()
+
+
 @pytest.mark.parametrize("text,filters", [
     ("afghanistan OR russie", {}),
     ("securite NOT nato", {}),

@@ -130,6 +130,25 @@ def test_bad_texts_are_refused_with_their_reason(make_app, data: Path) -> None:
     assert not (data / "official").exists()
 
 
+def test_the_readers_reasons_are_given_in_the_pages_language(app, archivist, data: Path) -> None:
+    """The reader explains in English (CLI, logs); the French page says it in French."""
+    french = {"Accept-Language": "fr-FR,fr;q=0.9"}
+    cases = [
+        ({"file": (b"", "statement.txt")}, "statement.txt ne contient aucun texte"),
+        ({"file": (bytes(range(256)) * 3, "statement.txt")}, "fichier binaire"),
+        ({"file": (b"caf\xe9 cr\xe8me", "statement.txt")}, "pas du texte UTF-8 (ligne 1)"),
+        ({"file": (b"PK\x03\x04 a zip", "statement.docx")}, "format inconnu .docx"),
+        ({"file": (b"plain words", "statement.pdf")}, "pas un fichier PDF"),
+        ({"file": (b"%PDF-1.4 damaged", "statement.pdf")}, "pas pu être lu comme un PDF"),
+    ]
+    for fields, reason in cases:
+        archivist.environ_base["HTTP_ACCEPT_LANGUAGE"] = french["Accept-Language"]
+        response = post_text(archivist, **fields)
+        assert any(reason in notice for notice in notices(response)), (reason,
+                                                                      notices(response))
+    assert jobs(app) == []
+
+
 def test_a_video_whose_media_is_gone_is_refused(app, archivist, data: Path,
                                                 tmp_path: Path) -> None:
     settings = Settings(data_dir=data)

@@ -49,6 +49,8 @@ QUERIES = [
     ("NATO", {}),
     ("coopération", {}),
     ('"lutte contre le terrorisme"', {}),
+    ('"coopération militaire"', {}),  # in other forms (stems)
+    ('"le terrorisme l intensification"', {}),  # across two passages
     ("afghanistan OR alerte", {}),
     ("sécurité OR nato", {"language": "fr"}),
     ("securite", {}),
@@ -77,7 +79,8 @@ def _answer(results) -> dict:
     the precision the API gives, since Whoosh and the arrays add floats in another order)."""
     return {"total": results.total, "bounded": results.total_is_lower_bound,
             "facets": results.facets,
-            "hits": [(h.video_id, h.start, h.text, h.highlight, round(h.score, 3))
+            "hits": [(h.video_id, h.start, h.end, h.text, h.highlight, h.continued,
+                      round(h.score, 3))
                      for h in results.hits]}
 
 

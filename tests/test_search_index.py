@@ -69,11 +69,32 @@ def test_stemming_and_accent_folding(index_dir, gazetteer) -> None:
 def test_exact_phrases_are_exact(index_dir, gazetteer) -> None:
     assert [h.text for h in search(index_dir, gazetteer, '"coopérations militaires"').hits] \
         == [FR[1]]
-    assert search(index_dir, gazetteer, '"coopération militaire"').total == 0
+    for exact in ('exact:"coopération militaire"', 'text:"coopération militaire"',
+                  'EXACT:"Coopération militaire"'):
+        assert search(index_dir, gazetteer, exact).total == 0, exact
+    assert search(index_dir, gazetteer, 'exact:"cooperations MILITAIRES"').total == 1
     assert search(index_dir, gazetteer, '"lutte contre le terrorisme"').total == 1
     # A phrase is a word for the operators around it.
     either = search(index_dir, gazetteer, '"coopérations militaires" OR "foreign ministers"')
     assert {h.text for h in either.hits} == {FR[1], EN[0]}
+
+
+def test_a_phrase_also_matches_its_words_other_forms(index_dir, gazetteer) -> None:
+    """Stems, accents and case, as a phrase on an analysed field does in Lucene-based
+    engines; `exact:` keeps the words as typed (case and accents aside)."""
+    found = search(index_dir, gazetteer, '"coopération militaire"')
+    assert [h.text for h in found.hits] == [FR[1]] and found.total == 1
+    assert "<mark>coopérations</mark> <mark>militaires</mark>" in found.hits[0].highlight
+    assert search(index_dir, gazetteer, '"COOPERATION militaire"').total == 1
+    # Still a phrase: both words, in this order, next to each other.
+    assert search(index_dir, gazetteer, '"militaire coopération"').total == 0
+    assert search(index_dir, gazetteer, '"coopération terrorisme"').total == 0
+    # Stop words between the stems are not compared ("on" is one): exact forms first.
+    loose = search(index_dir, gazetteer, '"cooperation afghanistan"')
+    assert [h.text for h in loose.hits] == [EN[1]]
+    assert search(index_dir, gazetteer, 'exact:"cooperation afghanistan"').total == 0
+    # A phrase whose stems are one word would be that word anywhere: exact words only.
+    assert search(index_dir, gazetteer, '"la luttes"').total == 0
 
 
 def test_boolean_wildcard_fuzzy_and_fields(index_dir, gazetteer) -> None:
@@ -355,7 +376,10 @@ def test_plain_words_read_stems_and_names_but_find_what_text_found(
 
     assert fields("securite") == {"stem_fr", "stem_en", "entity_names"}
     assert fields("the") == {"text"}  # common words: the words as said
-    assert fields('"la sécurité"') == {"text", "entity_names"}  # phrases unchanged
+    # Phrases unchanged; its stems' form is one word (not searched), and it may cross a
+    # boundary between passages (test_forgiving_phrases.py).
+    assert fields('"la sécurité"') == {"text", "text_bridge", "text_bridge_pair",
+                                       "entity_names"}
     for query in ("securite", "sécurité", "SÉCURITÉS"):  # typed with or without accents
         hits = searcher.search(query).hits
         assert SECURITY[0] in [h.text for h in hits], query

@@ -165,13 +165,13 @@ def test_a_schema_1_transcript_loads_and_indexes_as_machine_words(
     assert {(h.video_id, h.source) for h in hits} == {(MACHINE_ID, "asr"), (OLD_ID, "asr")}
 
 
-def test_the_index_is_of_format_4_and_older_ones_are_rebuilt_from_the_transcripts(
+def test_the_index_is_of_format_5_and_older_ones_are_rebuilt_from_the_transcripts(
         tmp_path: Path, models_dir: Path, gazetteer: Gazetteer) -> None:
     """Format 3 had no `source`: refused, and `needs_rebuild` says so (what `index` and `serve`
     check first, then rebuild); rebuilt, it has the sources."""
     from indexer.search_index import needs_rebuild
 
-    assert FORMAT_VERSION == 4
+    assert FORMAT_VERSION == 5
     settings = Settings(data_dir=make_data_dir(tmp_path / "data", models_dir))
     tagger = EntityTagger(gazetteer)
     assert not needs_rebuild(settings.index_dir)  # no index yet: nothing to rebuild
@@ -180,7 +180,7 @@ def test_the_index_is_of_format_4_and_older_ones_are_rebuilt_from_the_transcript
     write_json_atomic(transcript_path(settings.transcripts_dir, OLD_ID),
                       schema_1_json(machine_transcript(tagger, OLD_ID)))
     add_many(settings.index_dir, [machine], gazetteer, settings.languages)
-    assert json.loads((settings.index_dir / FORMAT_FILE).read_text()) == {"format": 4}
+    assert json.loads((settings.index_dir / FORMAT_FILE).read_text()) == {"format": 5}
     assert not needs_rebuild(settings.index_dir)
     write_json_atomic(settings.index_dir / FORMAT_FILE, {"format": 3})
     assert needs_rebuild(settings.index_dir)
@@ -284,4 +284,4 @@ def test_serve_rebuilds_an_older_format_index_before_it_answers(
     with serving(settings.data_dir) as base:
         with urllib.request.urlopen(base + "/api/search?q=militaire") as response:
             assert json.loads(response.read())["total"] == 1
-    assert json.loads((settings.index_dir / FORMAT_FILE).read_text()) == {"format": 4}
+    assert json.loads((settings.index_dir / FORMAT_FILE).read_text()) == {"format": 5}

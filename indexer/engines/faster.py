@@ -62,14 +62,30 @@ class FasterWhisperEngine:
         self._last_encoded: tuple[np.ndarray, object] | None = None
         self.model.encode = self._encode  # every encoder call of the model goes through here
         self.encoder_calls = self.encoder_reuses = 0  # for tests and benchmarks
+        self._first_encoded = None  # transcribe()'s first encoder output, for window_frames
 
     def _encode(self, features: np.ndarray):
         last = self._last_encoded
         if last is not None and np.array_equal(last[0], features):
             self.encoder_reuses += 1  # transcribe() drops the entry when it is done
-            return last[1]
-        self.encoder_calls += 1
-        return self._encode_uncached(features)
+            output = last[1]
+        else:
+            self.encoder_calls += 1
+            output = self._encode_uncached(features)
+        if self._first_encoded is None:
+            self._first_encoded = output
+        return output
+
+    def window_frames(self, seconds: float) -> np.ndarray | None:
+        """The last transcribe() call's first encoder output, its first `seconds` of frames
+        (50 a second), as float16: what the official text's forced alignment needs of the
+        window's audio, kept instead of encoding the window again (official/reuse.py).
+        None if that call encoded nothing."""
+        if self._first_encoded is None:
+            return None
+        frames = np.asarray(self._first_encoded)[0]
+        count = min(len(frames), math.ceil(seconds * len(frames) / WINDOW_SECONDS))
+        return frames[:count].astype(np.float16)
 
     def detect_language(self, audio: np.ndarray) -> dict[str, float]:
         return self.detect_languages(audio, [(0.0, len(audio) / SAMPLE_RATE)])[0]
@@ -97,6 +113,7 @@ class FasterWhisperEngine:
         return {token[2:-2]: probability for token, probability in results}
 
     def transcribe(self, audio: np.ndarray, language: str, prompt: str | None) -> list[Segment]:
+        self._first_encoded = None  # its first window: the cached language ID pass, or new
         try:
             if prompt:
                 segments = []

@@ -72,6 +72,10 @@ class AlignedWord:
     # gave its own reading, against which the forced probability of the written word is judged
     # (delivery.py).
     heard_probability: float = 0.0
+    # The forced probability of the heard words in the official text's place, after the same
+    # official words and on the same audio (forced.py; None: not asked): the audio's verdict
+    # between the two readings, free of the context Whisper misheard before them.
+    heard_in_context: float | None = None
 
 
 @dataclass(frozen=True)

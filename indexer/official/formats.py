@@ -62,14 +62,16 @@ def parse_official_text(data: bytes, filename: str = "",
     suffix = Path(filename).suffix.lower()
     if suffix and suffix not in SUFFIXES:
         raise OfficialTextError(f"{name}: unknown format {suffix}; attach the text as .txt, "
-                                ".html, .srt, .vtt or .pdf.")
+                                ".html, .srt, .vtt or .pdf.", "format", name=filename,
+                                suffix=suffix)
     if SUFFIXES.get(suffix) == "pdf" or (not suffix and data.startswith(b"%PDF-")):
         if b"%PDF-" not in data[:1024]:
             raise OfficialTextError(f"{name} is not a PDF file: give it the suffix of its "
-                                    "real format (.txt, .html, .srt or .vtt).")
+                                    "real format (.txt, .html, .srt or .vtt).", "not pdf",
+                                    name=filename)
         text = read_pdf(data, name)
     else:
-        content = decode(data, name)
+        content = decode(data, name, filename)
         kind = SUFFIXES.get(suffix) or sniff(content)
         if kind == "html":
             text = read_html(content)
@@ -79,7 +81,8 @@ def parse_official_text(data: bytes, filename: str = "",
             text = OfficialText(plain_paragraphs(content), "text")
     if not any(paragraph.text for paragraph in text.paragraphs):
         raise OfficialTextError(f"{name} contains no text (it is empty, blank or only "
-                                "markup): attach the file that holds the statement.")
+                                "markup): attach the file that holds the statement.", "empty",
+                                name=filename)
     return text
 
 
@@ -89,11 +92,12 @@ def too_large(name: str, max_bytes: int) -> OfficialTextError:
                              "attach the text alone, without images.")
 
 
-def decode(data: bytes, name: str) -> str:
-    """The text in `data`, refusing binary files and anything but UTF-8 / UTF-16 with a BOM."""
+def decode(data: bytes, name: str, filename: str = "") -> str:
+    """The text in `data`, refusing binary files and anything but UTF-8 / UTF-16 with a BOM;
+    `name` says what it is in messages, `filename` is the file's ("" for a pasted text)."""
     for signature, what in SIGNATURES:
         if data.startswith(signature):
-            raise OfficialTextError(f"{name} is {what}.")
+            raise OfficialTextError(f"{name} is {what}.", "binary", name=filename)
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16")
@@ -103,7 +107,8 @@ def decode(data: bytes, name: str) -> str:
     if b"\x00" in data:
         raise OfficialTextError(f"{name} holds NUL bytes: it is a binary file, or UTF-16 text "
                                 "without a byte-order mark. Attach the statement as text saved "
-                                "as UTF-8 (.txt, .html, .srt, .vtt) or as .pdf.")
+                                "as UTF-8 (.txt, .html, .srt, .vtt) or as .pdf.", "binary",
+                                name=filename)
     bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     try:
         return data[bom:].decode("utf-8")
@@ -115,8 +120,8 @@ def decode(data: bytes, name: str) -> str:
         line = data[:offset].count(b"\n") + 1
         raise OfficialTextError(
             f"{name} is not UTF-8 text: byte 0x{data[offset]:02X} at offset {offset} "
-            f"(line {line}) is not valid UTF-8. Open it in a text editor and save it as UTF-8."
-        ) from error
+            f"(line {line}) is not valid UTF-8. Open it in a text editor and save it as UTF-8.",
+            "encoding", name=filename, line=line) from error
 
 
 def declared_charset(data: bytes) -> str | None:

@@ -35,15 +35,17 @@ def read_pdf(data: bytes, name: str) -> OfficialText:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise OfficialTextError(f"{name} is protected by a password: save a copy without "
-                                    "the password and attach that.")
+                                    "the password and attach that.", "pdf password", name=name)
         pages = [page_lines(page.extract_text(extraction_mode="layout")) for page in reader.pages]
         title = normalise_space(str((reader.metadata or {}).get("/Title") or ""))
     except (PyPdfError, ValueError, KeyError, TypeError) as error:
         raise OfficialTextError(f"{name} could not be read as a PDF ({error}): it may be "
-                                "damaged; export it again from the original document.") from error
+                                "damaged; export it again from the original document.",
+                                "pdf damaged", name=name) from error
     if not any(line for lines in pages for line in lines):
         raise OfficialTextError(f"{name} holds no text: a scanned PDF has no text layer: OCR it "
-                                "first (e.g. with ocrmypdf), or attach the text as .txt.")
+                                "first (e.g. with ocrmypdf), or attach the text as .txt.",
+                                "pdf no text", name=name)
     drop_running_lines(pages)
     # Blank lines at a page's top or bottom are margins, not paragraph breaks.
     pages = [trim(lines) for lines in pages]

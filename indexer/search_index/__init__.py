@@ -4,6 +4,7 @@
   index (an index of another format is refused: `speechsearch reindex`, indexer/reindex.py);
 - `writing`: add_to_index, add_many, remove_from_index, replace_all;
 - `querying`: SegmentSearcher, query_index; `parsing`: the query typed to Whoosh's query tree;
+  `phrase_forms`: the forms of a quoted phrase searched (pairs, stems, across passages);
 - `array_search`, `postings`, `phrases`: that tree evaluated with numpy over the posting
   lists, scored as Whoosh scores (Whoosh itself walks every match in Python);
 - `whoosh_internals`: the only module that touches Whoosh's private structures (the array
@@ -17,13 +18,19 @@
 One document per passage of `Transcript.reading()`: the official text's passages where one is
 attached (and the machine transcript's where the text does not cover the audio), else the
 machine transcript's segments; `source` says which ("official" or "asr": the source filter,
-`source:` and the facet). The text is indexed four ways:
+`source:` and the facet). The text is indexed six ways:
 - `text`: words folded to lowercase without accents, with positions;
+- `text_bridge`: the passage's last words and the next passage's first (marked), with
+  positions, for phrases across the boundary (schema.py, phrase_forms.py), and
+  `text_bridge_pair` the boundary's pair of words, their candidates; the next
+  passage's end and opening words are stored with it, for the hit (`Hit.continued`);
 - `text_pairs`: each pair of neighbouring common words ("de la", "of the"), with positions,
   for exact phrases of common words (below);
 - `stem_<lang>`: folded, then stemmed for the segment's language (coopérations and
   cooperation find coopération); a plain word reads these and `entity_names` only, a common
   word `text` only (parsing._plain_word_fields);
+- `phrase_stem_<lang>`: the same stems with positions, read by quoted phrases alone (their
+  words' other forms: phrase_forms.py), so that the blocks plain words read stay small;
 - `entity_names`: every alias of the segment's gazetteer entities, so NATO finds "OTAN".
 
 Exact phrases: the postings of the phrase's words are intersected, rarest first, then

@@ -89,6 +89,16 @@ class _SegmentEvaluator:
         if parameters is None:
             raise NoArrayForm("only Whoosh's default BM25F is computed with arrays")
         self.B, self.K1 = parameters
+        self._documents: dict[tuple[str, bytes], np.ndarray] = {}  # for this query only
+        self._decoded: dict = {}  # posting blocks, for this query only
+
+    def _term_documents(self, fieldname: str, btext: bytes) -> np.ndarray:
+        """A term's documents, read once per query (the phrases of a phrase across passages
+        share their rarest word)."""
+        key = (fieldname, btext)
+        if key not in self._documents:
+            self._documents[key] = self.postings.term(fieldname, btext)[0]
+        return self._documents[key]
 
     def evaluate(self, query) -> Scored:
         if isinstance(query, Q.Term):
@@ -97,6 +107,8 @@ class _SegmentEvaluator:
             return _within(self.evaluate(query.a), self.evaluate(query.b))
         if isinstance(query, Q.AndNot):
             return _within(self.evaluate(query.a), self.evaluate(query.b), keep=False)
+        if self._term_and_phrase(query):
+            return _boosted(self._phrase_within(*query.subqueries), query.boost)
         if isinstance(query, Q.And) and type(query) is Q.And:
             positive = [q for q in query.subqueries if not isinstance(q, Q.Not)]
             if not positive:
@@ -152,18 +164,35 @@ class _SegmentEvaluator:
         return (query.fieldname in schema and schema[query.fieldname].format is not None
                 and schema[query.fieldname].format.supports("positions"))
 
-    def _phrase(self, query: Q.Phrase) -> Scored:
+    def _phrase(self, query: Q.Phrase, within: np.ndarray | None = None) -> Scored:
         """Scored as Whoosh scores a phrase: the sum of its words' scores (a repeated word
-        counts each time)."""
+        counts each time); `within`: only among these documents."""
         words = [self._bytes(query.fieldname, word) for word in query.words]
         if not words or None in words:
             return _NOTHING
-        ids, frequencies = phrase_documents(self.postings, query.fieldname, words)
+        ids, frequencies = phrase_documents(self.postings, query.fieldname, words,
+                                            self._term_documents, self._decoded, within)
         if not len(ids):
             return _NOTHING
         scores = sum(self._scores(query.fieldname, word, ids, frequencies[word])
                      for word in words)
         return _boosted(Scored(ids, scores), query.boost)
+
+    def _term_and_phrase(self, query) -> bool:
+        """A term AND a phrase (a split of a phrase across passages: parsing's crossings)."""
+        return (type(query) is Q.And and len(query.subqueries) == 2
+                and type(query.subqueries[0]) is Q.Term
+                and isinstance(query.subqueries[1], Q.Phrase)
+                and query.subqueries[1].slop == 1 and self._positional(query.subqueries[1]))
+
+    def _phrase_within(self, term: Q.Term, phrase: Q.Phrase) -> Scored:
+        """The AND of a term and a phrase with the phrase read on the term's documents only:
+        the boundary's pair of words is in a few of them, where the phrase's common words
+        are in thousands (the same matches and scores as the AND of both)."""
+        scored = self.evaluate(term)
+        if not len(scored):
+            return _NOTHING
+        return _intersection([scored, self._phrase(phrase, scored.ids)])
 
     def _whoosh_matches(self, query) -> Scored:
         """Whoosh's own matcher for this part, every match listed with its score."""

@@ -12,7 +12,10 @@ than read half right. Formats so far:
 3. the stem fields fold accents before stemming (plain words read the stems alone);
 4. one document per passage of `Transcript.reading()` (the official text's where one is
    attached, else the machine transcript's), each with its `source` ("official" or "asr"):
-   for the source filter, query field and facet.
+   for the source filter, query field and facet;
+5. the stems also with positions (`phrase_stem_<lang>`: a phrase also matches its words'
+   other forms), and each passage indexes the words around its boundary with the next one
+   (`text_bridge`, `text_bridge_pair`: phrases across two passages).
 
 An index of an older format is rebuilt from the transcripts, the archive's source of truth
 (`speechsearch reindex`); `index` and `serve` do so by themselves when `needs_rebuild` says
@@ -42,7 +45,7 @@ from .schema import INDEX_NAME, PAIRS_INCOMPLETE, make_schema
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 FORMAT_FILE = "format.json"
 
 

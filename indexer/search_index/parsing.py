@@ -22,7 +22,9 @@ from whoosh.qparser import (
 from whoosh.support.levenshtein import distance
 
 from ..results import QUERY_FIELDS, QuerySyntaxError, check_query, check_source
+from .phrase_forms import crossings, pair_phrase, phrase_form
 from .schema import (
+    BRIDGE,
     COMMON_WORDS,
     FUZZY_PREFIX,
     PAIRS,
@@ -31,7 +33,6 @@ from .schema import (
     stem_field,
     stems_folded_words,
 )
-from .writing import _pairs
 
 # A prefix stands for at most this many words, the most frequent in the archive.
 PREFIX_WORDS = 100
@@ -109,34 +110,25 @@ def _field_aliases() -> dict[str, list[str]]:
     return aliases
 
 
-def _pair_phrase(phrase: Q.Phrase, common: frozenset[str]):
-    """A phrase of common words as the same phrase of their pairs (module doc); others as is."""
-    if not all(w in common for w in phrase.words):
-        return phrase
-    pairs = _pairs(list(phrase.words), common)
-    if len(pairs) == 1:
-        return Q.Term(PAIRS, pairs[0], boost=phrase.boost)
-    return Q.Phrase(PAIRS, pairs, boost=phrase.boost)
-
-
 def _refine(query, resolve_entity: Callable[[str], str | None],
-            pairs: frozenset[str] = frozenset()):
-    """Exact phrases read only the unstemmed fields (the pairs of `pairs`, the common words,
-    when the index has them for every document); entity names become canonical ids."""
+            pairs: frozenset[str] = frozenset(), bridges: bool = False):
+    """A phrase reads its exact words (as pairs of `pairs`, the common words, when the index
+    has them for every document), across passage boundaries too when the index has
+    `bridges`, and, unless fielded (`exact:"…"`, `text:"…"`), its stems (phrase_forms.py);
+    entity names become canonical ids."""
     if isinstance(query, Q.Or) and any(isinstance(q, Q.Phrase) for q in query.subqueries):
-        # A phrase whose stop words the stem field dropped arrives there as a single Term
-        # ('"il y a"' -> stem_fr:a): no stemmed form of a phrase is exact.
-        kept = [q for q in query.subqueries
-                if not (isinstance(q, (Q.Phrase, Q.Term)) and q.fieldname.startswith("stem_"))]
-        return Q.Or([_refine(q, resolve_entity, pairs) for q in kept])
+        forms = [phrase_form(q, query.subqueries) for q in query.subqueries]
+        return Q.Or([_refine(q, resolve_entity, pairs, bridges) for q in forms if q])
     if isinstance(query, Q.Or) and any(isinstance(q, Q.Prefix) for q in query.subqueries):
         # A prefix of the words as said: its stems and alias forms add no word it lacks, and
         # each field multiplies the thousands of words a short prefix can expand to.
         return Q.Or([q for q in query.subqueries
                      if not (isinstance(q, Q.Prefix) and q.fieldname != "text")])
-    if (pairs and isinstance(query, Q.Phrase) and query.fieldname == "text"
-            and query.slop == 1 and len(query.words) > 1):
-        return _pair_phrase(query, pairs)
+    if (isinstance(query, Q.Phrase) and query.fieldname == "text" and query.slop == 1
+            and len(query.words) > 1):
+        within = pair_phrase(query, pairs) if pairs else query
+        across = crossings(query) if bridges else []
+        return Q.Or([within, *across]) if across else within
     if isinstance(query, Q.FuzzyTerm) and query.prefixlength < FUZZY_PREFIX:
         # With no fixed first letter Whoosh computes an edit distance for every word of the
         # field: 10 s a query at 100k segments; the first letter right brings it to ~0.1 s.
@@ -149,7 +141,7 @@ def _refine(query, resolve_entity: Callable[[str], str | None],
         return Q.Term("source", check_source(query.text), boost=query.boost)
     if query.is_leaf():
         return query
-    return query.apply(lambda q: _refine(q, resolve_entity, pairs))
+    return query.apply(lambda q: _refine(q, resolve_entity, pairs, bridges))
 
 
 def within_distance(reader, fieldname: str, text: str, maxdist: int, prefix: int):
@@ -243,7 +235,7 @@ def parse_query(schema: Schema, text: str, resolve_entity: Callable[[str], str |
         raise QuerySyntaxError("The query has no searchable words (only operators, "
                                "punctuation or words too common to index).")
     _check_boosts(parsed)
-    return _refine(parsed, resolve_entity, pairs)
+    return _refine(parsed, resolve_entity, pairs, BRIDGE in schema)
 
 
 def filters_query(language: str | None, entity: str | None, speaker: str | None,

@@ -70,26 +70,14 @@ class SegmentPostings:
         keep = self._live(ids)
         return ids[keep], weights[keep]
 
-    def term_positions(self, fieldname: str,
-                       btext: bytes) -> tuple[np.ndarray, list[list[int]]]:
-        """Document numbers (ascending) of one term, and its positions in each."""
-        blocks = posting_blocks(self.reader, fieldname, btext)
-        if blocks is None:
-            return _EMPTY_IDS, []
-        decode = self.reader.schema[fieldname].format.decode_positions
-        ids, positions = [], []
-        for block_ids in _each_block(blocks):
-            keep = self._live(block_ids)
-            ids.append(block_ids[keep])
-            positions += [decode(value) for value, kept in zip(blocks.values(), keep) if kept]
-        return np.concatenate(ids), positions
-
-    def positions_at(self, fieldname: str, btext: bytes,
-                     docs: np.ndarray) -> list[list[int] | None]:
+    def positions_at(self, fieldname: str, btext: bytes, docs: np.ndarray,
+                     decoded: dict | None = None) -> list[list[int] | None]:
         """The positions of a term in each of `docs` (ascending), None where it is absent.
 
         Only the blocks that hold one of `docs` are decoded; the others are passed over on
-        their headers (a common word's list is thousands of blocks)."""
+        their headers (a common word's list is thousands of blocks). `decoded`: blocks
+        already decoded by this query, kept there (the splits of a phrase across passages
+        read the same common words' blocks)."""
         found: list[list[int] | None] = [None] * len(docs)
         blocks = posting_blocks(self.reader, fieldname, btext) if len(docs) else None
         if blocks is None:
@@ -101,7 +89,13 @@ class SegmentPostings:
                 if not blocks.advance():
                     return found
             end = int(np.searchsorted(docs, blocks.last_id(), side="right"))
-            block_ids, values = blocks.ids(), blocks.values()
+            key = (fieldname, btext, blocks.last_id())
+            if decoded is not None and key in decoded:
+                block_ids, values = decoded[key]
+            else:
+                block_ids, values = blocks.ids(), blocks.values()
+                if decoded is not None:
+                    decoded[key] = block_ids, values
             wanted = docs[start:end]
             at = np.minimum(np.searchsorted(block_ids, wanted), len(block_ids) - 1)
             for offset in np.flatnonzero(block_ids[at] == wanted):

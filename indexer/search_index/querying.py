@@ -17,7 +17,7 @@ from ..quote_results import QuoteResults
 from ..results import QuerySyntaxError, SearchResults, check_source
 from .array_search import ranked_page
 from .counting import TOTAL_BOUND, count_matches
-from .hits import entity_matcher, make_hit, matched_terms
+from .hits import crossings, entity_matcher, make_hit, matched_terms
 from .opening import open_for_reading
 from .parsing import (
     checked_query,
@@ -97,8 +97,9 @@ class SegmentSearcher:
                         or self._whoosh_search(searcher, query, page * per_page, fields))
         matched = matched_terms(parsed, searcher.reader())
         is_wanted = entity_matcher(self.gazetteer, matched)
+        phrases = crossings(parsed)
         hits = [make_hit(searcher.schema, searcher.stored_fields(docnum), score, matched,
-                         is_wanted)
+                         is_wanted, phrases)
                 for docnum, score in top[(page - 1) * per_page:page * per_page]]
         return SearchResults(query=text, total=matches.total, hits=hits, page=page,
                              per_page=per_page, facets=matches.facets,

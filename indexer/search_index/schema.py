@@ -26,6 +26,21 @@ NO_PAIR = "_"  # keeps the positions of `text_pairs` those of the words
 # built with.
 COMMON_WORDS = frozenset(w.translate(accent_map) for language in ("fr", "en")
                          for w in stopwords_for_language(language))
+# Phrases across the boundary of two consecutive passages of a video: each passage indexes,
+# in BRIDGE, its last BRIDGE_WORDS words and then the next passage's first BRIDGE_WORDS, the
+# latter marked with NEXT_MARK. A phrase split at word j becomes the phrase of its first j
+# words unmarked and the others marked there: unmarked words followed by marked ones are
+# next to each other only at the boundary, so a match always crosses it and belongs to the
+# passage where the phrase starts (one document: totals and facets count it once).
+BRIDGE = "text_bridge"
+BRIDGE_WORDS = 5
+NEXT_MARK = ">"
+# The boundary's own pair of words, "last first" (one term a passage, no positions): every
+# split of a phrase across the boundary holds exactly one such pair, far rarer than its words,
+# so its documents are the split's candidates (array_search.py).
+BRIDGE_PAIR = "text_bridge_pair"
+# Stored with a passage that has a next one: [its end, its opening words as said].
+NEXT_PASSAGE = "next_passage"
 # Written by format 2 code in an index that got `text_pairs` after it had documents: such an
 # index is of an older format (opening.py).
 PAIRS_INCOMPLETE = "text_pairs.incomplete"
@@ -68,6 +83,11 @@ def stem_field(language: str) -> str:
     return f"stem_{language}"
 
 
+def phrase_stem_field(language: str) -> str:
+    """The stems of `stem_field(language)` with positions, for phrases in other forms."""
+    return f"phrase_stem_{language}"
+
+
 def make_schema(languages: Sequence[str]) -> Schema:
     schema = Schema(
         video_id=ID(stored=True),
@@ -78,6 +98,9 @@ def make_schema(languages: Sequence[str]) -> Schema:
         source=ID(stored=True),  # "official" or "asr" (records.Segment.source)
         text=TEXT(analyzer=_folding_analyzer(), stored=True, phrase=True),
         text_pairs=TEXT(analyzer=_folding_analyzer(), phrase=True),  # indexed from lists
+        text_bridge=TEXT(analyzer=_folding_analyzer(), phrase=True),  # indexed from lists
+        text_bridge_pair=KEYWORD(),  # indexed from lists
+        next_passage=STORED(),
         entities=KEYWORD(stored=True, commas=True, lowercase=True),
         entity_names=TEXT(analyzer=_folding_analyzer(), phrase=True),
         title=TEXT(analyzer=_folding_analyzer(), stored=True),
@@ -92,4 +115,9 @@ def make_schema(languages: Sequence[str]) -> Schema:
         if has_stemmer(language):
             schema.add(stem_field(language), TEXT(analyzer=_stemming_analyzer(language),
                                                   phrase=False))
+            # The same stems with positions, read by phrases alone (phrase_forms.py): in
+            # `stem_<lang>` every plain word would unpickle them with each posting block it
+            # reads (+15-30 % CPU time for words, AND, entity filters at 100k segments).
+            schema.add(phrase_stem_field(language),
+                       TEXT(analyzer=_stemming_analyzer(language), phrase=True))
     return schema

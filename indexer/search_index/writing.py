@@ -21,13 +21,19 @@ from ..language import DEFAULT_LANGUAGES
 from ..records import SOURCES, Transcript
 from .opening import open_for_reading, open_index, open_whatever_format, write_format
 from .schema import (
+    BRIDGE,
+    BRIDGE_PAIR,
+    BRIDGE_WORDS,
     COMMON_WORDS,
+    NEXT_MARK,
+    NEXT_PASSAGE,
     NO_PAIR,
     PAIRS,
     PAIRS_INCOMPLETE,
     PARALLEL_MIN_SEGMENTS,
     folded_stopwords,
     make_schema,
+    phrase_stem_field,
     stem_field,
 )
 from .whoosh_internals import bulk_codec
@@ -68,6 +74,11 @@ class _Analysis:
         """Lowercase words, as the tokenizer and lowercase filter of every field make them."""
         return [t.text for t in self.lower(text)]
 
+    def opening(self, text: str, count: int) -> str:
+        """The text up to the end of its `count`-th word."""
+        ends = [t.endchar for t in self.lower(text, chars=True)]
+        return text[:ends[min(count, len(ends)) - 1]] if ends else ""
+
     def folded_words(self, text: str) -> list[str]:
         return [self.fold(w) for w in self.words(text)]
 
@@ -90,6 +101,18 @@ def _pairs(words: list[str], common: frozenset[str]) -> list[str]:
             for a, b in zip(words, words[1:])]
 
 
+def _bridge(folded: list[str], following: list[str], next_text: str, next_end: float,
+            analysis: _Analysis) -> dict:
+    """A passage's `BRIDGE` words and its `NEXT_PASSAGE` (schema.py), none when either
+    passage has no word."""
+    if not folded or not following:
+        return {}
+    head = following[:BRIDGE_WORDS]
+    return {BRIDGE: folded[-BRIDGE_WORDS:] + [NEXT_MARK + word for word in head],
+            BRIDGE_PAIR: [f"{folded[-1]} {following[0]}"],
+            NEXT_PASSAGE: [next_end, analysis.opening(next_text, BRIDGE_WORDS)]}
+
+
 def _documents(transcript: Transcript, gazetteer: Gazetteer, schema: Schema,
                analysis: _Analysis) -> Iterable[dict]:
     meta = transcript.metadata
@@ -105,9 +128,11 @@ def _documents(transcript: Transcript, gazetteer: Gazetteer, schema: Schema,
     speakers = {key: {"speaker_key": label if key in named else "", "_stored_speaker": label,
                       "speaker": analysis.folded_words(label)}
                 for key, label in labels.items()}
-    pairs = PAIRS in schema
+    pairs, bridges = PAIRS in schema, BRIDGE in schema
     # What is read: the official text's passages where one is attached (records.py).
-    for number, segment in enumerate(transcript.reading()):
+    passages = transcript.reading()
+    said = [analysis.words(segment.text) for segment in passages]
+    for number, segment in enumerate(passages):
         ids = list(dict.fromkeys(e.id for e in segment.entities))
         names = [a for i in ids if i in gazetteer.entries for a in gazetteer.entries[i].aliases]
         names += [e.text for e in segment.entities if e.id not in gazetteer.entries]
@@ -117,7 +142,7 @@ def _documents(transcript: Transcript, gazetteer: Gazetteer, schema: Schema,
         if segment.source not in SOURCES:
             raise ValueError(f"{transcript.video_id} segment {number}: source must be one of "
                              f"{', '.join(SOURCES)}, not {segment.source!r}")
-        words = analysis.words(segment.text)
+        words = said[number]
         folded = [analysis.fold(w) for w in words]
         doc = dict(video)
         doc.update(speakers.get(segment.speaker, speakers[""]))
@@ -135,8 +160,14 @@ def _documents(transcript: Transcript, gazetteer: Gazetteer, schema: Schema,
         })
         if pairs:
             doc[PAIRS] = _pairs(folded, COMMON_WORDS)
+        if bridges and number + 1 < len(passages):
+            following = passages[number + 1]
+            doc.update(_bridge(folded, [analysis.fold(w) for w in said[number + 1]],
+                               following.text, following.end, analysis))
         if stem_field(segment.language) in schema:
             doc[stem_field(segment.language)] = analysis.stemmed(words, segment.language)
+        if phrase_stem_field(segment.language) in schema:
+            doc[phrase_stem_field(segment.language)] = doc[stem_field(segment.language)]
         yield doc
 
 
