@@ -6,17 +6,25 @@ and `speechsearch diarize` keeps the corrections.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import test_speakers_site as speakers_site
 from click.testing import CliRunner
+from conftest import FIXTURES
 from test_speakers_site import CSRF, NAME, login
 
 from indexer.cli import main
 from indexer.corrections import Edit, RevisionStore, save_edits
+from indexer.corrections.edits import retext
+from indexer.decode import load_audio
 from indexer.export import export
 from indexer.gazetteer import Gazetteer
+from indexer.records import CorrectedLayer
+from indexer.speakers.diarize import diarize_transcript
 from indexer.store import load_transcript
+
+NOW = "2026-12-07T08:00:00+00:00"
 
 # The same fixtures: the conference indexed once (this module's own), a site on a copy of it.
 conference = speakers_site.conference
@@ -102,3 +110,22 @@ def test_diarize_again_keeps_the_corrections_without_a_revision(site):
     assert [r.number for r in RevisionStore(data, video_id).revisions()] == [0, 1]
     hits = app.test_client().get("/api/search?q=nunavut").json["hits"]
     assert [h["start"] for h in hits] == [corrected.start]
+
+
+def test_voices_told_apart_after_corrections_label_the_corrected_layer(site):
+    # A transcript corrected before its voices were told apart (schema 2, then corrections).
+    app, video_id, transcript = site
+    plain = replace(transcript, speakers=[],
+                    segments=[replace(s, speaker="") for s in transcript.segments])
+    first = plain.reading()[0]
+    fixed = retext(first, first.text.strip() + " Nunavut", NOW)
+    layer = CorrectedLayer("asr", [fixed, *plain.reading()[1:]])
+    corrected = replace(plain, revision=1, corrected=layer)
+    again = diarize_transcript(corrected, load_audio(FIXTURES / "fr_press_conference.ogg"))
+    assert [s.id for s in again.speakers] == ["S1", "S2", "S3"]
+    reading = again.reading()
+    assert reading[0] == replace(fixed, speaker="S1")  # kept whole, said by its voice
+    assert [s for s in reading if s.corrected] == [reading[0]]
+    # The passages not corrected are the new diarization's: every one has a voice.
+    assert reading[1:] == [s for s in again.segments if s.start >= fixed.end]
+    assert {s.speaker for s in reading} == {"S1", "S2", "S3"} and again.revision == 1
