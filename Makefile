@@ -20,6 +20,9 @@ $(STAMP): setup.cfg pyproject.toml
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -e '.[openai,dev]'
 	$(BIN)/pip install -q --no-deps openai-whisper==20250625
+	# resemblyzer's metadata pulls webrtcvad, whose module imports pkg_resources (gone from
+	# recent setuptools): the prebuilt webrtcvad-wheels' module of the same name goes last.
+	$(BIN)/pip install -q --force-reinstall --no-deps webrtcvad-wheels==2.0.14
 	touch $(STAMP)
 
 # French UI strings, compiled from the tracked .po file.

@@ -26,7 +26,7 @@ from bench.report import ROOT, BenchContext, Section, publish, table
 
 # Order of the page. Each name is a module of bench/ with run(ctx) -> Section.
 SECTIONS = ["transcription", "accuracy", "official", "settings", "prompts", "search", "quotes",
-            "clips", "load", "workers", "enumeration", "corrections"]
+            "clips", "load", "workers", "enumeration", "corrections", "diarization"]
 DATA_MARK = re.compile(r"<!-- bench-data:(\w+) (.*?) -->")
 BLOCK = r"<!-- bench:{key} -->.*?<!-- /bench:{key} -->"
 

@@ -31,6 +31,7 @@ from .quote_command import quote
 from .records import Metadata
 from .reindex import prepare_index, rebuild_index, repair_pending
 from .search_index import query_index
+from .speakers_command import diarize, speakers
 from .store import TranscriptNotFound, load_transcript
 from .whisper_models import provision_base_model
 
@@ -89,6 +90,9 @@ def _check_date(ctx, param, value: str | None) -> str | None:
               help="The published text of the speech (.txt, .html, .srt, .vtt or .pdf), aligned "
                    "word by word to the audio; one media file only. Else a sidecar beside the "
                    "media (talk.mp4 -> talk.txt...) is used.")
+@click.option("--speakers", type=click.IntRange(1, 20), default=None, metavar="N",
+              help="How many voices speak (default: estimated).")
+@click.option("--no-diarize", is_flag=True, help="Do not tell the voices apart.")
 @click.option("--queue", "queue", is_flag=True,
               help="Queue the files as jobs for `speechsearch worker` / `serve` instead of "
                    "indexing them here (default engine and settings).")
@@ -97,7 +101,8 @@ def _check_date(ctx, param, value: str | None) -> str | None:
 def index(ctx: click.Context, paths: tuple[Path, ...], engine: str, model: str, language: str,
           title: str | None, date: str | None, speaker: str | None, event: str | None,
           force: bool, discard_corrections: bool, beam_size: int, no_prompt: bool,
-          official_text: Path | None, queue: bool, data_dir: Path | None) -> None:
+          official_text: Path | None, speakers: int | None, no_diarize: bool, queue: bool,
+          data_dir: Path | None) -> None:
     """Transcribe and index media files or folders (searched recursively).
 
     Each file is identified by its content: a file already indexed is skipped, even renamed.
@@ -121,6 +126,7 @@ def index(ctx: click.Context, paths: tuple[Path, ...], engine: str, model: str, 
         metadata=Metadata(title=title or "", date=date or "", speaker=speaker or "",
                           event=event or ""),
         engine_options=EngineOptions(beam_size=beam_size), official_text=official_text,
+        diarize=not no_diarize, speakers=speakers,
         discard_corrections=discard_corrections,
     )
     if discard_corrections and (not force or queue):
@@ -142,7 +148,9 @@ def index(ctx: click.Context, paths: tuple[Path, ...], engine: str, model: str, 
                                            ("--model", model != "base"),
                                            ("--language", language != "auto"),
                                            ("--beam-size", beam_size != 5),
-                                           ("--no-prompt", no_prompt)) if value]
+                                           ("--no-prompt", no_prompt),
+                                           ("--speakers", speakers is not None),
+                                           ("--no-diarize", no_diarize)) if value]
         if custom:
             raise click.UsageError(f"{', '.join(custom)} cannot be used with --queue: jobs run "
                                    "with the workers' default settings.")
@@ -252,7 +260,8 @@ def _terminal_highlight(html_text: str) -> str:
 @main.command(name="export")
 @click.argument("video_id")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="srt", show_default=True,
-              help="Subtitles (srt, vtt), text with timestamps (txt) or everything (json).")
+              help="Subtitles (srt, vtt), text with timestamps (txt), everything (json) or "
+                   "who speaks when (rttm).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file instead of standard output.")
 @data_dir_option
@@ -310,6 +319,8 @@ def reindex(ctx: click.Context, data_dir: Path | None) -> None:
 
 main.add_command(jobs)
 main.add_command(delivery)
+main.add_command(diarize)
+main.add_command(speakers)
 main.add_command(worker)
 main.add_command(history)
 main.add_command(revert_command)

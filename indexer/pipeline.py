@@ -38,6 +38,9 @@ from .official.align import AlignmentError
 from .official.attach import official_layer, text_digest
 from .records import MediaInfo, Metadata, Transcript
 from .search_index import is_indexed
+from .speakers.diarize import diarize_transcript, label_official
+from .speakers.embedding import voice_encoder
+from .speakers.profiles import load_profiles
 from .store import has_transcript, load_transcript, save_transcript
 from .timing import StageClock
 from .transcribe import EncodedWindow, NoSpeechError, transcribe_audio
@@ -63,6 +66,8 @@ class IndexOptions:
     engine_options: EngineOptions = field(default_factory=EngineOptions)
     chunking: ChunkingOptions = field(default_factory=ChunkingOptions)
     official_text: Path | None = None  # for the one file indexed; else each file's sidecar
+    diarize: bool = True  # tell the voices apart (indexer/speakers/)
+    speakers: int | None = None  # how many voices; None: estimated
     # With force: drop the archivists' corrections instead of keeping them (a revision too)
     discard_corrections: bool = False
 
@@ -216,6 +221,8 @@ class Indexer:
         old = load_transcript(transcripts, video_id) if has_transcript(transcripts, video_id) \
             else None
         self.engine, self.tagger  # loaded once, before the clock starts: speed is per file
+        if self.options.diarize:
+            voice_encoder()
         started = time.monotonic()
         clock = StageClock()
         with clock.stage("decode"):
@@ -231,6 +238,13 @@ class Indexer:
                 transcript, reason = self._with_text(transcript, audio, official, None,
                                                      encodings or ())
             del encodings  # up to 180 MB an hour of audio: not kept while the transcript saves
+        if self.options.diarize:  # after the official text: its passages get speakers too
+            with clock.stage("speakers"):
+                # Transcribed again: the voices heard before keep their ids and names, so the
+                # corrected passages carried over below still say who speaks them.
+                heard = replace(transcript, speakers=old.speakers) if old else transcript
+                transcript = diarize_transcript(heard, audio, self.options.speakers,
+                                                load_profiles(self.settings.data_dir))
         with clock.stage("store"):
             if old is None:
                 save_transcript(transcripts, transcript)
@@ -277,6 +291,9 @@ class Indexer:
             indexed = is_indexed(self.settings.index_dir, saved.video_id)
             return FileOutcome(path, "skipped" if indexed else "transcribed", reason,
                                saved.video_id, saved.duration)
+        if transcript.official:  # the text's passages get the speakers the video has
+            transcript = replace(transcript,
+                                 official=label_official(transcript, transcript.official))
         with clock.stage("store"):
             save_transcript(self.settings.transcripts_dir, transcript)
         return FileOutcome(path, "transcribed", reason, saved.video_id, saved.duration,

@@ -8,10 +8,13 @@ Transcript JSON schema versions (`schema` in the file; docs/transcript-format.md
 - 2: adds `official`, the official text's layer when one is attached (else null), and each
   segment's `source` ("asr" or "official"). A version 1 file loads as version 2 without an
   official text: every segment "asr".
-- 3: adds the archivists' corrections (indexer/corrections/): `revision`, the number of the
-  reading layer's revision this file holds (0: as the machine or the official text made it),
-  `corrected`, the corrected reading layer (else null), and each segment's `corrected`, when
-  an archivist last changed it. All optional: a version 1 or 2 file loads with none.
+- 3: adds `speakers`, the voices told apart in the recording ({id, name, profile, score,
+  confirmed, voice}), and each segment's `speaker` (an id among them, "" when voices were not
+  separated); and the archivists' corrections (indexer/corrections/): `revision`, the number
+  of the reading layer's revision this file holds (0: as the machine or the official text made
+  it), `corrected`, the corrected reading layer (else null), and each segment's `corrected`,
+  when an archivist last changed it. All optional: a version 1 or 2 file loads with no
+  speakers (the metadata speaker labels its passages) and no corrections.
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ class Segment:
     entities: list[Entity] = field(default_factory=list)
     # "asr": Whisper's words; "official": the official text's words, with their aligned times
     source: str = "asr"
+    speaker: str = ""  # a Speaker.id of the transcript; "" when the voices are not separated
     # When an archivist last corrected this passage (ISO 8601), "" if never (schema 3)
     corrected: str = ""
 
@@ -96,6 +100,28 @@ class Metadata:
     date: str = ""  # ISO date, YYYY-MM-DD, or ""
     speaker: str = ""
     event: str = ""
+
+
+@dataclass
+class Speaker:
+    """A voice told apart in one recording (indexer/speakers/).
+
+    `id` is the transcript's own ("S1", "S2"... in order of first speech); `name` is what an
+    archivist or a matching voice profile called it ("" until then: the label is "Speaker N");
+    `profile` the voice profile it was matched or named to; `score` that match's cosine
+    similarity (1.0 when an archivist named or confirmed it); `voice` the mean embedding of
+    its speech (unit length), which profiles are built from.
+    """
+
+    id: str
+    name: str = ""
+    profile: str = ""
+    score: float = 0.0
+    confirmed: bool = False
+    voice: list[float] = field(default_factory=list)
+
+    def label(self, number: int) -> str:
+        return self.name or f"Speaker {number}"
 
 
 @dataclass
@@ -187,6 +213,7 @@ class Transcript:
     created: str
     schema: int = SCHEMA_VERSION
     official: OfficialLayer | None = None
+    speakers: list[Speaker] = field(default_factory=list)
     revision: int = 0  # the revision of the reading layer held here (schema 3)
     corrected: CorrectedLayer | None = None  # the archivists' corrections (schema 3)
 
@@ -203,6 +230,16 @@ class Transcript:
         """The reading layer before any correction: the official layer's passages where a
         text is attached, else the machine transcript's."""
         return self.official.segments if self.official else self.segments
+
+    def speaker_labels(self) -> dict[str, str]:
+        """Each speaker id's label; "" (voices not separated) is the metadata speaker."""
+        labels = {speaker.id: speaker.label(number)
+                  for number, speaker in enumerate(self.speakers, 1)}
+        labels[""] = self.metadata.speaker
+        return labels
+
+    def speaker_label(self, segment: Segment) -> str:
+        return self.speaker_labels().get(segment.speaker, self.metadata.speaker)
 
     def reading(self) -> list[Segment]:
         """The passages to show, search and export: the corrected ones when archivists
@@ -225,6 +262,7 @@ class Transcript:
         data["segments"] = [Segment.from_dict(s) for s in data["segments"]]
         official = data.get("official")
         data["official"] = OfficialLayer.from_dict(official) if official else None
+        data["speakers"] = [Speaker(**item) for item in data.get("speakers", [])]
         corrected = data.get("corrected")
         data["corrected"] = CorrectedLayer.from_dict(corrected) if corrected else None
         data["schema"] = SCHEMA_VERSION  # older versions read as the current one (docstring)

@@ -1,8 +1,8 @@
 """Where indexing time goes: wall seconds per pipeline stage, summed over a file.
 
-Stages: decode, vad, language, transcription, entities, align (an official text), store,
-index. The pipeline fills a StageClock per file (FileOutcome.stages); the CLI prints it with
---verbose and the benchmark puts it in docs/benchmarks.md.
+Stages: decode, vad, language, transcription, entities, align (an official text), speakers
+(diarization), store, index. The pipeline fills a StageClock per file (FileOutcome.stages);
+the CLI prints it with --verbose and the benchmark puts it in docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-STAGES = ("decode", "vad", "language", "transcription", "entities", "align", "store", "index")
+STAGES = ("decode", "vad", "language", "transcription", "entities", "align", "speakers", "store",
+          "index")
 
 
 class StageClock:

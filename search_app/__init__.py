@@ -22,10 +22,12 @@ from . import (
     headers,
     i18n,
     jobs_views,
+    profiles_views,
     quote,
     replace_views,
     search,
     security,
+    speaker_admin,
     uploads,
     urls,
     video_admin,
@@ -57,7 +59,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     clips.set_max_concurrent(int(app.config["MAX_CONCURRENT_CLIPS"]))
     for blueprint in (errors.bp, search.bp, videos.bp, downloads.bp, api.bp, auth.bp,
                       account.bp, uploads.bp, video_admin.bp, jobs_views.bp, delivery.bp,
-                      corrections.bp, replace_views.bp, quote.bp):
+                      speaker_admin.bp, profiles_views.bp, corrections.bp, replace_views.bp,
+                      quote.bp):
         app.register_blueprint(blueprint)
     for endpoint, key in auth.LIMITS.items():
         app.view_functions[endpoint] = limiter.limit(app.config[key], methods=["POST"])(

@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Blueprint, current_app, jsonify
 from flask_babel import gettext as _
 
+from indexer.export import public_dict
 from indexer.quote_results import MAX_WORDS, MIN_WORDS
 from indexer.results import QuerySyntaxError
 
@@ -76,7 +77,7 @@ def videos():
 @bp.route("/videos/<video_id>")
 def video(video_id: str):
     transcript = load(video_id)
-    data = transcript.to_dict()
+    data = public_dict(transcript)
     data["media"].pop("path", None)  # where the file lives on the server is nobody's business
     data["media_url"] = external_url("videos.media", video_id=video_id)
     data["player_url"] = external_url("videos.player", video_id=video_id)

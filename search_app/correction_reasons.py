@@ -20,8 +20,12 @@ SITE_REASONS = {
     "text_too_long": _l("the text is %(length)d characters long; a passage holds at most "
         "%(limit)d (SPEECHSEARCH_MAX_PASSAGE_CHARS): split it first"),
     "bad_split": _l("a passage is split before one of its words 2 to %(count)d, not %(word)d"),
-    "no_speakers": _l("this version of SpeechSearch has no speakers per passage"),
-    "speaker_too_long": _l("a speaker's name holds at most %(limit)d characters"),
+    "merge_two_speakers": _l("these passages are said by two speakers (%(first)s, then "
+        "%(second)s): give them the same speaker first, then merge"),
+    "no_voices": _l("the voices of this video were not told apart: run `speechsearch diarize "
+        "VIDEO_ID` first, then choose one of them"),
+    "not_a_speaker": _l("%(speaker)r is not one of this video's speakers (%(choices)s); to "
+        "name a voice, use the Speakers panel"),
     "times_missing": _l("give the passage's new start and end, in seconds"),
     "times_outside": _l("the times must be in order and within the recording (0 to "
         "%(duration).2f s): got %(start)g to %(end)g"),

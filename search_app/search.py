@@ -23,7 +23,7 @@ class VideoGroup:
     video_id: str
     title: str
     date: str
-    speaker: str
+    speaker: str  # of every hit; "" when its hits are of several speakers (each says its own)
     hits: list[Hit] = field(default_factory=list)
 
 
@@ -34,6 +34,9 @@ def group_by_video(hits: list[Hit]) -> list[VideoGroup]:
         group = groups.setdefault(hit.video_id, VideoGroup(hit.video_id, hit.title, hit.date,
                                                            hit.speaker))
         group.hits.append(hit)
+    for group in groups.values():  # who said them: in the header when one voice said all
+        if len({hit.speaker for hit in group.hits}) > 1:
+            group.speaker = ""
     return list(groups.values())
 
 

@@ -9,13 +9,13 @@ said), added ones (the machine transcript's) labelled, changed words with what w
 from __future__ import annotations
 
 import mimetypes
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, g, render_template
 from flask_babel import gettext as _
 
 from indexer.export import FORMATS, MEDIA_TYPES, export
-from indexer.records import Departure, Segment, Transcript
+from indexer.records import Departure, Segment, Speaker, Transcript
 from indexer.store import TranscriptNotFound
 
 from .errors import abort_with
@@ -127,14 +127,35 @@ def player(video_id: str):
         if transcript.official or transcript.corrected else None,
         chips=[(entity_id, archive.entity_name(entity_id, g.ui_lang), count)
                for entity_id, count in chips],
-        formats=FORMATS, languages=archive.settings.languages,
-        speakers="speaker" in {f.name for f in fields(Segment)},  # schema 3, issue 17
+        formats=FORMATS, voices=voice_views(transcript), languages=archive.settings.languages,
     )
+
+
+@dataclass
+class VoiceView:
+    """A speaker on the player: its label and colour (1..SPEAKER_COLOURS, in order)."""
+
+    id: str
+    label: str
+    colour: int
+    speaker: Speaker
+
+
+SPEAKER_COLOURS = 8  # [data-colour="1"] ... "8" in app.css
+
+
+def voice_views(transcript: Transcript) -> dict[str, VoiceView]:
+    """Each speaker id's view, in order of first speech; {} when the voices were not told
+    apart (the metadata speaker is then in the page's header)."""
+    return {speaker.id: VoiceView(
+                speaker.id, speaker.name or _("Speaker %(number)s", number=number + 1),
+                number % SPEAKER_COLOURS + 1, speaker)
+            for number, speaker in enumerate(transcript.speakers)}
 
 
 def transcript_response(video_id: str, fmt: str) -> Response:
     if fmt not in FORMATS:
-        abort_with(404, _("Unknown transcript format %(fmt)s: use srt, vtt, txt or json.",
+        abort_with(404, _("Unknown transcript format %(fmt)s: use srt, vtt, txt, json or rttm.",
                           fmt=fmt[:10]))
     transcript = load(video_id)
     response = Response(export(transcript, fmt), mimetype=MEDIA_TYPES[fmt])

@@ -194,7 +194,9 @@ def test_transcript_exports(client) -> None:
         == video_id
     unknown = client.get(f"/api/videos/{video_id}/transcript.docx")
     assert unknown.status_code == 404
-    assert "srt, vtt, txt or json" in unknown.json["error"]["message"]
+    assert "srt, vtt, txt, json or rttm" in unknown.json["error"]["message"]
+    rttm = client.get(f"/videos/{video_id}/transcript.rttm").text
+    assert rttm.startswith(f"SPEAKER {video_id} 1 ")  # who speaks when
 
 
 def test_api_search_has_the_cli_shape_plus_facets_and_paging(client) -> None:

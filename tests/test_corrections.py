@@ -20,9 +20,10 @@ from indexer.corrections import (
     revert,
     save_edits,
 )
+from indexer.corrections.commit import limits_of
 from indexer.corrections.edits import Limits, apply
 from indexer.pipeline import Indexer
-from indexer.records import Transcript
+from indexer.records import Speaker, Transcript
 from indexer.store import TranscriptNotFound, load_transcript, transcript_path
 
 NOW = "2026-12-07T08:00:00+00:00"
@@ -105,18 +106,18 @@ def test_bad_edits_are_refused_and_change_nothing(settings, transcript: Transcri
     assert found(settings, gazetteer, "coopération") == {FR}
 
 
-def test_speaker_edit_waits_for_speakers_or_uses_them(transcript: Transcript) -> None:
-    from dataclasses import fields
-
-    from indexer.records import Segment
-    if "speaker" in {f.name for f in fields(Segment)}:  # once issue 17's field is merged
-        [done] = apply(transcript.reading(), Edit("speaker", 0, speaker=" J.  Doe "),
-                       limits(transcript), NOW)
-        assert done.speaker == "J. Doe"
-    else:
-        with pytest.raises(EditError, match="no speakers"):
-            apply(transcript.reading(), Edit("speaker", 0, speaker="J. Doe"),
-                  limits(transcript), NOW)
+def test_speaker_edit_chooses_one_of_the_videos_voices(settings, transcript: Transcript) -> None:
+    assert [s.id for s in transcript.speakers] == ["S1"]  # one voice, diarized at indexing
+    two = replace(transcript, speakers=[*transcript.speakers, Speaker("S2", "Jeanne Doe")])
+    for given in ("S2", " jeanne  DOE "):  # its id (the player's choice) or its label
+        [done] = apply(two.reading()[:1], Edit("speaker", 0, speaker=given),
+                       limits_of(settings, two), NOW)
+        assert (done.speaker, done.corrected, done.text) == ("S2", NOW, two.reading()[0].text)
+    with pytest.raises(EditError, match="not one of this video's speakers"):
+        apply(two.reading(), Edit("speaker", 0, speaker="J. Doe"), limits_of(settings, two), NOW)
+    alone = replace(transcript, speakers=[])
+    with pytest.raises(EditError, match="speechsearch diarize"):
+        apply(alone.reading(), Edit("speaker", 0, speaker="S1"), limits_of(settings, alone), NOW)
 
 
 def test_save_is_a_revision_searched_at_once_and_revert_restores(settings, gazetteer) -> None:

@@ -46,14 +46,15 @@ def utc_now() -> str:
 
 
 def limits_of(settings: Settings, transcript: Transcript) -> Limits:
+    labels = transcript.speaker_labels()
     return Limits(duration=transcript.duration, languages=settings.languages,
-                  max_chars=settings.max_passage_chars)
+                  max_chars=settings.max_passage_chars,
+                  speakers=tuple((s.id, labels[s.id]) for s in transcript.speakers))
 
 
 def changed_passages(old: list[Segment], new: list[Segment]) -> int:
     def key(s: Segment) -> tuple:
-        return (round(s.start, 3), round(s.end, 3), s.text, s.language,
-                getattr(s, "speaker", ""))
+        return round(s.start, 3), round(s.end, 3), s.text, s.language, s.speaker
 
     before = {key(s) for s in old}
     return sum(key(s) not in before for s in new) or int(len(old) != len(new))

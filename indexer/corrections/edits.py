@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import re
 import unicodedata
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 
 from ..records import Entity, Segment, Word
@@ -20,7 +20,6 @@ from .reasons import EditError
 
 OPERATIONS = ("text", "split", "merge", "language", "speaker", "times")
 LANGUAGE = re.compile(r"^[a-z]{2,3}$")
-MAX_SPEAKER_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -32,7 +31,7 @@ class Edit:
     text: str = ""  # "text": the passage's new text
     word: int = 0  # "split": the index of the first word of the second passage
     language: str = ""  # "language"
-    speaker: str = ""  # "speaker" (schema 3, once segments have one)
+    speaker: str = ""  # "speaker": the id of one of the video's voices ("S2"), or its label
     start: float | None = None  # "times"
     end: float | None = None
 
@@ -42,6 +41,8 @@ class Limits:
     duration: float  # the media's, in seconds
     languages: tuple[str, ...]  # the archive's
     max_chars: int  # the longest text a passage may get
+    # The video's voices, (id, label) in order ("S1", "Speaker 1"): () when not told apart
+    speakers: tuple[tuple[str, str], ...] = ()
 
 
 def apply(segments: list[Segment], edit: Edit, limits: Limits, now: str) -> list[Segment]:
@@ -61,7 +62,12 @@ def apply(segments: list[Segment], edit: Edit, limits: Limits, now: str) -> list
     elif edit.operation == "merge":
         if index + 1 >= len(segments):
             raise EditError("merge_last")
-        result[index:index + 2] = [merge(segment, segments[index + 1], now)]
+        following = segments[index + 1]
+        if segment.speaker != following.speaker:  # diarization's rule: one speaker a passage
+            labels = dict(limits.speakers)
+            first, second = (labels.get(s.speaker, s.speaker) for s in (segment, following))
+            raise EditError("merge_two_speakers", first=first, second=second)
+        result[index:index + 2] = [merge(segment, following, now)]
     elif edit.operation == "language":
         language = edit.language.strip().lower()
         if language not in limits.languages:
@@ -70,7 +76,7 @@ def apply(segments: list[Segment], edit: Edit, limits: Limits, now: str) -> list
         result[index] = replace(segment, language=language, language_probability=1.0,
                                 corrected=now)
     elif edit.operation == "speaker":
-        result[index] = respeak(segment, edit.speaker, now)
+        result[index] = respeak(segment, edit.speaker, limits.speakers, now)
     else:
         result[index] = retime(segments, index, edit.start, edit.end, limits.duration, now)
     return result
@@ -193,14 +199,19 @@ def merge(first: Segment, second: Segment, now: str) -> Segment:
                    entities=_kept_entities(first.entities + second.entities, text))
 
 
-def respeak(segment: Segment, speaker: str, now: str) -> Segment:
-    """The passage said by `speaker` (schema 3 segments with a `speaker` field)."""
-    if "speaker" not in {f.name for f in fields(Segment)}:
-        raise EditError("no_speakers")
-    speaker = " ".join(speaker.split())
-    if len(speaker) > MAX_SPEAKER_CHARS:
-        raise EditError("speaker_too_long", limit=MAX_SPEAKER_CHARS)
-    return replace(segment, speaker=speaker, corrected=now)  # type: ignore[call-arg]
+def respeak(segment: Segment, speaker: str, speakers: tuple[tuple[str, str], ...],
+            now: str) -> Segment:
+    """The passage said by another of the video's voices, given by its id ("S2") or label.
+    A segment's `speaker` is an id among `Transcript.speakers` (records.py): names belong to
+    the voices (named on the player's Speakers panel), not to passages."""
+    if not speakers:
+        raise EditError("no_voices")
+    wanted = " ".join(speaker.split())
+    for voice, label in speakers:
+        if wanted == voice or wanted.casefold() == label.casefold():
+            return replace(segment, speaker=voice, corrected=now)
+    raise EditError("not_a_speaker", speaker=wanted[:60],
+                    choices=", ".join(label for _, label in speakers))
 
 
 def retime(segments: list[Segment], index: int, start: float | None, end: float | None,

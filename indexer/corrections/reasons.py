@@ -22,8 +22,12 @@ REASONS: dict[str, str] = {
     "text_too_long": "the text is %(length)d characters long; a passage holds at most "
                      "%(limit)d (SPEECHSEARCH_MAX_PASSAGE_CHARS): split it first",
     "bad_split": "a passage is split before one of its words 2 to %(count)d, not %(word)d",
-    "no_speakers": "this version of SpeechSearch has no speakers per passage",
-    "speaker_too_long": "a speaker's name holds at most %(limit)d characters",
+    "merge_two_speakers": "these passages are said by two speakers (%(first)s, then "
+                          "%(second)s): give them the same speaker first, then merge",
+    "no_voices": "the voices of this video were not told apart: run `speechsearch diarize "
+                 "VIDEO_ID` first, then choose one of them",
+    "not_a_speaker": "%(speaker)r is not one of this video's speakers (%(choices)s); to name "
+                     "a voice, use the Speakers panel",
     "times_missing": "give the passage's new start and end, in seconds",
     "times_outside": "the times must be in order and within the recording (0 to "
                      "%(duration).2f s): got %(start)g to %(end)g",

@@ -43,6 +43,33 @@ def merge_by_time(corrected: list[Segment], fresh: list[Segment]) -> list[Segmen
     return sorted([*corrected, *kept], key=lambda s: (s.start, s.end))
 
 
+def voiced(corrected: list[Segment], fresh: list[Segment], speakers: set[str]
+           ) -> list[Segment]:
+    """The corrected passages, each said by one of `speakers` (the new transcript's voice
+    ids): a passage keeps its speaker if the voice is still there (an archivist's choice
+    included), else it takes the speaker of the fresh passages it overlaps most (the voices
+    were told apart anew, or for the first time); "" when there are no voices."""
+    result = []
+    for segment in corrected:
+        if segment.speaker not in speakers:
+            heard: dict[str, float] = {}
+            for other in fresh:
+                shared = min(segment.end, other.end) - max(segment.start, other.start)
+                if shared > 0:
+                    heard[other.speaker] = heard.get(other.speaker, 0.0) + shared
+            speaker = max(heard, key=heard.__getitem__) if heard and speakers else ""
+            segment = replace(segment, speaker=speaker)
+        result.append(segment)
+    return result
+
+
+def carry_layer(corrected: list[Segment], fresh: list[Segment], speakers: set[str]
+                ) -> list[Segment]:
+    """A new reading layer: the corrected passages (voiced) in place of the fresh passages
+    they mostly cover. Re-transcription and re-diarization (speakers/diarize.py) both."""
+    return merge_by_time(voiced(corrected, fresh, speakers), fresh)
+
+
 def carry_corrections(settings: Settings, old: Transcript, new: Transcript,
                       discard: bool = False) -> Carried:
     """Save `new`, the re-transcription of `old`, with old's corrections kept (unless
@@ -61,8 +88,8 @@ def carry_corrections(settings: Settings, old: Transcript, new: Transcript,
             return Carried(new, 0, "")
         now = utc_now()
         store.ensure_origin(old, now)
-        segments = new.uncorrected() if discard else merge_by_time(corrected,
-                                                                   new.uncorrected())
+        segments = new.uncorrected() if discard else carry_layer(
+            corrected, new.uncorrected(), {speaker.id for speaker in new.speakers})
         number = store.head() + 1
         message = (f"transcribed again ({new.engine}, {new.model}): " +
                    ("corrections discarded" if discard else

@@ -25,6 +25,7 @@ from ..entities import EntityTagger
 from ..errors import UsageError
 from ..index_writer import IndexWriter
 from ..records import OfficialLayer, OfficialWord, Transcript
+from ..speakers.diarize import label_official
 from ..store import load_transcript
 from ..transcribe import EncodedWindow
 from .align import Alignment, align
@@ -127,7 +128,8 @@ def store(indexer, video_id: str, layer: OfficialLayer | None,
             raise TranscriptChangedError(
                 f"{video_id} was transcribed again while its official text was being "
                 "aligned: attach the text again.")
-        return replace(fresh, official=layer)
+        # The text's passages get the speakers of the voices heard at their times.
+        return replace(fresh, official=label_official(fresh, layer) if layer else None)
 
     updated = IndexWriter(indexer.settings, indexer.gazetteer).revise(video_id, change)
     logger.info("%s: official text %s", video_id,

@@ -46,9 +46,10 @@ class _Analysis:
 
     Whoosh indexes a list value as the given tokens, skipping the field's analyzer. Lowercase
     tokens are made once; folding and stemming are memoised per distinct word (speech repeats
-    its words); title, speaker and event, the same for all of a video's segments, once per
-    video. The result equals what each field's analyzer would make (tests check it), so the
-    query parser, which runs those analyzers, finds what was indexed.
+    its words); title and event, the same for all of a video's segments, once per video,
+    and each speaker's label once. The result equals what each field's analyzer would make
+    (tests check it), so the query parser, which runs those analyzers, finds what was
+    indexed.
     """
 
     def __init__(self, schema: Schema):
@@ -115,12 +116,18 @@ def _bridge(folded: list[str], following: list[str], next_text: str, next_end: f
 def _documents(transcript: Transcript, gazetteer: Gazetteer, schema: Schema,
                analysis: _Analysis) -> Iterable[dict]:
     meta = transcript.metadata
-    video = {"video_id": transcript.video_id, "speaker_key": meta.speaker, "date": meta.date,
-             "year": meta.date[:4], "_stored_title": meta.title,
-             "_stored_speaker": meta.speaker, "_stored_event": meta.event,
+    video = {"video_id": transcript.video_id, "date": meta.date,
+             "year": meta.date[:4], "_stored_title": meta.title, "_stored_event": meta.event,
              "title": analysis.folded_words(meta.title),
-             "speaker": analysis.folded_words(meta.speaker),
              "event": analysis.folded_words(meta.event)}
+    # Who says each passage (records.Transcript.speaker_labels): a named voice, "Speaker N"
+    # for one not named yet (shown, but not a facet value: it means nothing across videos),
+    # the metadata speaker where voices were not separated.
+    labels = transcript.speaker_labels()
+    named = {s.id for s in transcript.speakers if s.name} | {""}
+    speakers = {key: {"speaker_key": label if key in named else "", "_stored_speaker": label,
+                      "speaker": analysis.folded_words(label)}
+                for key, label in labels.items()}
     pairs, bridges = PAIRS in schema, BRIDGE in schema
     # What is read: the official text's passages where one is attached (records.py).
     passages = transcript.reading()
@@ -138,6 +145,7 @@ def _documents(transcript: Transcript, gazetteer: Gazetteer, schema: Schema,
         words = said[number]
         folded = [analysis.fold(w) for w in words]
         doc = dict(video)
+        doc.update(speakers.get(segment.speaker, speakers[""]))
         doc.update({
             "seg": number,
             "start": segment.start,

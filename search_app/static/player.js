@@ -197,6 +197,17 @@
     button.addEventListener("click", function () { setField(button.dataset.mark, player.currentTime); });
   });
 
+  // Show one speaker's passages only (the other passages are hidden, not removed).
+  var speakerFilter = document.getElementById("speaker-filter");
+  if (speakerFilter) {
+    speakerFilter.addEventListener("change", function () {
+      var wanted = speakerFilter.value;
+      slice(document.querySelectorAll(".segments > li")).forEach(function (item) {
+        item.hidden = Boolean(wanted) && item.dataset.speaker !== wanted;
+      });
+    });
+  }
+
   var cite = document.getElementById("cite");
   cite.addEventListener("click", function () {
     var seg = current || segments[0];
@@ -207,7 +218,9 @@
       quote = shown.textContent.replace(/\s+/g, " ").trim();
     }
     var from = seg ? seg.dataset.start : "0", to = seg ? seg.dataset.end : "";
-    var parts = [cite.dataset.title, cite.dataset.date, cite.dataset.speaker].filter(Boolean);
+    // Who said it: the passage's speaker where the voices were told apart.
+    var who = (seg && seg.dataset.speakerName) || cite.dataset.speaker;
+    var parts = [cite.dataset.title, cite.dataset.date, who].filter(Boolean);
     var text = parts.join(", ") + (quote ? ": \u201c" + quote + "\u201d" : "") + " " +
       cite.dataset.url + "#t=" + from + (to ? "," + to : "");
     var status = document.getElementById("cite-status");
