@@ -3,10 +3,11 @@ Accept-Language."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from flask import Flask, current_app, g, request
-from flask_babel import Babel, format_date
+from flask_babel import Babel, format_date, gettext
 
 from indexer.export import clock
 
@@ -37,6 +38,16 @@ def human_date(value: str) -> str:
         return value or ""
 
 
+# A voice nobody named is indexed under its automatic label, in English
+# (records.Speaker.label): pages say it in their own language.
+AUTOMATIC_SPEAKER = re.compile(r"Speaker (\d+)")
+
+
+def speaker_label(value: str) -> str:
+    automatic = AUTOMATIC_SPEAKER.fullmatch(value or "")
+    return gettext("Speaker %(number)s", number=automatic[1]) if automatic else value or ""
+
+
 def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
 
@@ -53,4 +64,5 @@ def init_app(app: Flask) -> None:
         return response
 
     app.jinja_env.globals.update(switch_url=switch_url)
-    app.jinja_env.filters.update(clock=clock, human_date=human_date)
+    app.jinja_env.filters.update(clock=clock, human_date=human_date,
+                               speaker_label=speaker_label)

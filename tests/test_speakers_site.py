@@ -181,3 +181,13 @@ def test_search_results_say_who_said_each_passage(site):
     page = app.test_client().get("/search?q=afghanistan&ui=en").text
     said = re.findall(r'<span class="who">([^<]+)</span>', page)
     assert sorted(said) == ["Speaker 1", "Speaker 2"]  # the statement and the question
+
+
+def test_unnamed_voices_are_labelled_in_the_page_language(site):
+    """The index keeps the automatic label in English ("Speaker 2"); French pages say
+    "Intervenant 2"."""
+    app, video_id, transcript = site
+    page = app.test_client().get("/search?q=afghanistan&ui=fr").text
+    said = re.findall(r'<span class="who">([^<]+)</span>', page)
+    assert sorted(said) == ["Intervenant 1", "Intervenant 2"]
+    assert "Speaker 1" not in page
