@@ -19,7 +19,7 @@ Transcript JSON schema versions (`schema` in the file; docs/transcript-format.md
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 SCHEMA_VERSION = 3
@@ -231,6 +231,20 @@ class Transcript:
         text is attached, else the machine transcript's."""
         return self.official.segments if self.official else self.segments
 
+    def with_metadata(self, metadata: Metadata) -> Transcript:
+        """This transcript with new metadata. The voice that bore the metadata speaker's name
+        unconfirmed (given at diarization, no profile) follows a change of that name, or the
+        main voice takes it (`name_main_voice`), so that the video's passages are found under
+        the speaker its metadata now gives."""
+        old, new = self.metadata.speaker, metadata.speaker
+        speakers = [replace(s) for s in self.speakers]
+        if old != new:
+            for speaker in speakers:
+                if old and speaker.name == old and not speaker.confirmed and not speaker.profile:
+                    speaker.name = ""
+            name_main_voice(speakers, self.reading(), new)
+        return replace(self, metadata=metadata, speakers=speakers)
+
     def speaker_labels(self) -> dict[str, str]:
         """Each speaker id's label; "" (voices not separated) is the metadata speaker."""
         labels = {speaker.id: speaker.label(number)
@@ -267,3 +281,16 @@ class Transcript:
         data["corrected"] = CorrectedLayer.from_dict(corrected) if corrected else None
         data["schema"] = SCHEMA_VERSION  # older versions read as the current one (docstring)
         return cls(**data)
+
+
+def name_main_voice(speakers: list[Speaker], segments: list[Segment], name: str) -> None:
+    """The metadata speaker is taken to be the voice heard longest (the one voice of a speech,
+    the official of a press conference), unconfirmed (score 0) until an archivist says so."""
+    if not name or not speakers or any(s.name == name for s in speakers):
+        return
+    spoken: dict[str, float] = {}
+    for segment in segments:
+        spoken[segment.speaker] = spoken.get(segment.speaker, 0.0) + segment.end - segment.start
+    main = max(speakers, key=lambda speaker: spoken.get(speaker.id, 0.0))
+    if not main.name:
+        main.name = name

@@ -51,7 +51,7 @@ def update_metadata(archive: Archive, video_id: str, metadata: Metadata) -> Tran
     """
     # revise() loads a fresh copy: the archive's cached transcript is shared by every request.
     return IndexWriter(archive.settings, archive.gazetteer).revise(
-        video_id, lambda transcript: replace(transcript, metadata=metadata))
+        video_id, lambda transcript: transcript.with_metadata(metadata))
 
 
 @bp.route("/<video_id>/metadata", methods=["POST"])

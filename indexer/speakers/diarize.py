@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..corrections.retranscribe import carry_layer
-from ..records import OfficialLayer, Segment, Speaker, Transcript
+from ..records import OfficialLayer, Segment, Speaker, Transcript, name_main_voice
 from .clustering import cluster_voices
 from .embedding import Window, embed_windows, mean_voice
 from .profiles import MATCH_THRESHOLD, Profile, identify, similarity
@@ -147,7 +147,7 @@ def diarize_transcript(transcript: Transcript, audio: np.ndarray,
         official = replace(official, segments=apply_diarization(official.segments, diarization))
     segments = apply_diarization(transcript.segments, diarization)
     found = identify(replace(transcript, speakers=diarization.speakers), profiles).speakers
-    _name_main_voice(found, official.segments if official else segments,
+    name_main_voice(found, official.segments if official else segments,
                      transcript.metadata.speaker)
     corrected = transcript.corrected
     if corrected is not None and corrected.base == transcript.base_layer:
@@ -191,19 +191,6 @@ def _same_voice(found: Speaker, before: Sequence[Speaker]) -> Speaker | None:
         score, old = max(scored, key=lambda pair: pair[0])
         return old if score >= MATCH_THRESHOLD else None
     return next((old for old in before if old.id == found.id), None)
-
-
-def _name_main_voice(speakers: list[Speaker], segments: Sequence[Segment], name: str) -> None:
-    """The metadata speaker is taken to be the voice heard longest (the one voice of a speech,
-    the official of a press conference), unconfirmed (score 0) until an archivist says so."""
-    if not name or not speakers or any(s.name == name for s in speakers):
-        return
-    spoken: dict[str, float] = {}
-    for segment in segments:
-        spoken[segment.speaker] = spoken.get(segment.speaker, 0.0) + segment.end - segment.start
-    main = max(speakers, key=lambda speaker: spoken.get(speaker.id, 0.0))
-    if not main.name:
-        main.name = name
 
 
 def speakers_of_words(segments: Sequence[Segment], speakers: Sequence[Speaker]) -> Diarization:
