@@ -49,6 +49,16 @@ def make_data_dir(root: Path, models_dir: Path) -> Path:
     return root
 
 
+def indexer_sharing_models(session_indexer: Indexer, root: Path) -> Indexer:
+    """An Indexer over a new data dir under `root`, with the session's loaded Whisper, spaCy
+    and gazetteer (cached_property: the instance's own value wins, so they load once)."""
+    data = make_data_dir(root / "data", session_indexer.settings.models_dir)
+    indexer = Indexer(Settings(data_dir=data), IndexOptions())
+    indexer.__dict__.update(engine=session_indexer.engine, tagger=session_indexer.tagger,
+                            gazetteer=session_indexer.gazetteer)
+    return indexer
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path, models_dir: Path) -> Path:
     """An empty data dir whose models/ points at the shared provisioned models."""

@@ -16,12 +16,11 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from conftest import FIXTURES, make_data_dir
+from conftest import FIXTURES, indexer_sharing_models
 
 from indexer import official
-from indexer.config import Settings
 from indexer.official.attach import attach_to_video
-from indexer.pipeline import Indexer, IndexOptions
+from indexer.pipeline import Indexer
 
 BUDGET_TEXT = ("Good morning everyone. The city budget will grow by 29 million dollars next "
                "year. The work will start in March. Thank you all for your patience and your "
@@ -49,11 +48,8 @@ def official_archive(session_indexer: Indexer, root: Path) -> OfficialArchive:
 
 
 def _build(session_indexer: Indexer, root: Path) -> OfficialArchive:
-    data = make_data_dir(root / "data", session_indexer.settings.models_dir)
-    indexer = Indexer(Settings(data_dir=data), IndexOptions())
-    # cached_property: the instance's own value wins, so the models load only once a session.
-    indexer.__dict__.update(engine=session_indexer.engine, tagger=session_indexer.tagger,
-                            gazetteer=session_indexer.gazetteer)
+    indexer = indexer_sharing_models(session_indexer, root)
+    data = indexer.settings.data_dir
     media = root / "media"
     media.mkdir()
     ids = {}

@@ -14,10 +14,9 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from conftest import FIXTURES, make_data_dir
+from conftest import FIXTURES, indexer_sharing_models
 
-from indexer.config import Settings
-from indexer.pipeline import Indexer, IndexOptions
+from indexer.pipeline import Indexer
 from indexer.records import Segment
 from indexer.store import load_transcript
 
@@ -50,11 +49,8 @@ def quote_archive(session_indexer: Indexer, root: Path) -> QuoteArchive:
 
 
 def _build(session_indexer: Indexer, root: Path) -> QuoteArchive:
-    data = make_data_dir(root / "data", session_indexer.settings.models_dir)
-    indexer = Indexer(Settings(data_dir=data), IndexOptions())
-    # cached_property: the instance's own value wins, so the models load only once a session.
-    indexer.__dict__.update(engine=session_indexer.engine, tagger=session_indexer.tagger,
-                            gazetteer=session_indexer.gazetteer)
+    indexer = indexer_sharing_models(session_indexer, root)
+    data = indexer.settings.data_dir
     media = root / "media"
     media.mkdir()
     statement = media / "statement.wav"
