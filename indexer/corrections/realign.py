@@ -68,7 +68,7 @@ def realign_passage(segment: Segment, changed: list[bool], audio: np.ndarray, mo
 
     from ..decode import SAMPLE_RATE
     from ..official.boundaries import Speech, snap, speech_regions, without_pauses
-    from ..official.forced import Window, align_window, with_first_merge
+    from ..official.forced import Window, aligned_words, encode_window, with_first_merge
 
     if not any(changed) or segment.end - segment.start > MAX_PASSAGE_SECONDS:
         return segment
@@ -90,7 +90,9 @@ def realign_passage(segment: Segment, changed: list[bool], audio: np.ndarray, mo
         speech = Speech([(0.0, len(clip) / SAMPLE_RATE)])
     cut_clip, cut = without_pauses(clip, speech)
     window = Window(0.0, len(cut_clip) / SAMPLE_RATE, 0, len(segment.words))
-    timed = align_window(model, tokenizer, cut_clip, window, word_tokens)
+    # The window is the whole cut clip, so the aligned times count from the clip's start.
+    encoded, num_frames = encode_window(model, cut_clip, window)
+    timed = aligned_words(model, tokenizer, encoded, num_frames, word_tokens)
     if not timed:
         logger.info("the aligner gave nothing for a passage at %.2f s: spread times kept",
                     segment.start)
