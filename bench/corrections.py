@@ -106,4 +106,4 @@ def run(ctx: BenchContext) -> Section:
             "targets": [target("correction searchable after Save (p95)", p95, SAVE_LIMIT_MS,
                                higher_is_better=False, unit=" ms", digits=0)]}
     return Section("corrections", "Corrections: saving, and find and replace",
-                   ".venv/bin/python -m bench --only corrections", body, data)
+                   "python -m bench --only corrections", body, data)
