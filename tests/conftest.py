@@ -59,6 +59,15 @@ def indexer_sharing_models(session_indexer: Indexer, root: Path) -> Indexer:
     return indexer
 
 
+def app_over(data_dir: Path, tmp_path_factory, **config):
+    """create_app over an existing data dir, with a SQLite database of its own."""
+    from search_app import create_app  # the indexer's tests need no site
+
+    database = tmp_path_factory.mktemp("db") / "speechsearch.db"
+    return create_app({"TESTING": True, "DATA_DIR": str(data_dir),
+                       "DATABASE_URL": f"sqlite:///{database}", **config})
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path, models_dir: Path) -> Path:
     """An empty data dir whose models/ points at the shared provisioned models."""

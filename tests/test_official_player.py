@@ -11,11 +11,11 @@ import re
 
 import pytest
 from bs4 import BeautifulSoup
+from conftest import app_over
 from official_support import OMITTED, official_archive
 
 from indexer.records import Transcript
 from indexer.store import load_transcript
-from search_app import create_app
 from search_app.clips import clip_srt
 
 
@@ -26,10 +26,7 @@ def archive(session_indexer, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def client(archive, tmp_path_factory):
-    database = tmp_path_factory.mktemp("db") / "speechsearch.db"
-    app = create_app({"TESTING": True, "DATA_DIR": str(archive.data_dir),
-                      "DATABASE_URL": f"sqlite:///{database}"})
-    return app.test_client()
+    return app_over(archive.data_dir, tmp_path_factory).test_client()
 
 
 def transcript(archive, video_id: str) -> Transcript:

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import pytest
 from bs4 import BeautifulSoup
+from conftest import app_over
 from quote_support import quote_archive, straddling
-
-from search_app import create_app
 
 NOT_SAID = "the quick brown fox jumps over the lazy dog while the band plays on"
 
@@ -19,10 +18,7 @@ def archive(session_indexer, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def client(archive, tmp_path_factory):
-    database = tmp_path_factory.mktemp("db") / "speechsearch.db"
-    app = create_app({"TESTING": True, "DATA_DIR": str(archive.data_dir),
-                      "DATABASE_URL": f"sqlite:///{database}"})
-    return app.test_client()
+    return app_over(archive.data_dir, tmp_path_factory).test_client()
 
 
 def remembered(archive) -> tuple[int, str]:

@@ -11,10 +11,9 @@ import urllib.request
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import serving
+from conftest import app_over, serving
 
 from indexer.pipeline import Indexer
-from search_app import create_app
 
 # url_for's own parameters: a query key with one of these names must stay a query key.
 URL_FOR_KEYWORDS = ["_anchor", "_method", "_scheme", "_external", "endpoint"]
@@ -25,10 +24,8 @@ HOSTILE_HOST = "evil.example"
 def make_app(indexed: Indexer, tmp_path_factory):
     """create_app over the indexed fixtures, each app with its own SQLite database."""
     def make(**config):
-        database = tmp_path_factory.mktemp("db") / "speechsearch.db"
-        return create_app({"TESTING": True, "DATA_DIR": str(indexed.settings.data_dir),
-                           "DATABASE_URL": f"sqlite:///{database}",
-                           "WTF_CSRF_ENABLED": False, **config})
+        return app_over(indexed.settings.data_dir, tmp_path_factory,
+                        **{"WTF_CSRF_ENABLED": False, **config})
     return make
 
 
