@@ -26,29 +26,18 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from bench import report
+from bench.load_queries import QUOTES, SEARCHES
+from bench.load_report import explain, profile_table
 from bench.report import ROOT, BenchContext, Section
-from bench.request_profile import Profile, profile
+from bench.request_profile import profile
+from indexer.search_index.quoting import check_quote
 
 logger = logging.getLogger(__name__)
 
 SPEECHSEARCH = ROOT / ".venv" / "bin" / "speechsearch"
 SAMPLES = ROOT / "data" / "samples"
 TARGET_RPS = 100.0  # /api/search at 8 clients, from the issue
-QUERIES = [  # what people type: terms, phrases, filters, both languages, no hit
-    {"q": "NATO"},
-    {"q": "Afghanistan terrorisme"},
-    {"q": '"joint review"'},
-    {"q": "OTAN", "lang": "fr"},
-    {"q": "coopération"},
-    {"q": "council", "year": "2009"},
-    {"q": "Brussels", "lang": "en", "page": "1"},
-    {"q": "Russie", "per_page": "50"},
-    {"q": "meeting", "speaker": "NATO Secretary General"},
-    {"q": "entity:NATO"},
-    {"q": "zanzibar"},
-]
-PARTS_SEARCH = "search (SegmentSearcher.search)"
-ENDPOINTS = {"api": "/api/search", "page": "/search"}
+ENDPOINTS = {"api": "/api/search", "page": "/search", "quote": "/api/quote"}
 LUA = """\
 -- Cycle through the paths, one list per wrk thread; print a JSON summary at the end.
 local paths = {%(paths)s}
@@ -142,23 +131,45 @@ def server(data: Path):
 
 
 def paths(endpoint: str) -> list[str]:
-    return [ENDPOINTS[endpoint] + "?" + urllib.parse.urlencode(q) for q in QUERIES]
+    queries = [q.params for q in QUOTES] if endpoint == "quote" else SEARCHES
+    return [ENDPOINTS[endpoint] + "?" + urllib.parse.urlencode(q) for q in queries]
+
+
+def get_json(base: str, path: str) -> dict:
+    status, body = fetch(base + path)
+    if status != 200:  # a 429 of a rate limit too: it would make the run measure refusals
+        raise AssertionError(f"{path}: HTTP {status}")
+    return json.loads(body)
 
 
 def check_paths(base: str) -> dict[str, int]:
-    """Every path answers 200 before the load (wrk counts only status >= 400 as errors), and
-    the API finds something for all but the last query; returns hits per query."""
+    """Every path answers 200 before the load (wrk counts only status >= 400 as errors), the
+    search API finds something for all but its last query, and each quote is found where it
+    was said (the best place covers its second, in the video of its language) or, said
+    nowhere, finds nothing; returns hits per API path."""
     hits = {}
-    for endpoint in ENDPOINTS:
-        for path in paths(endpoint):
-            status, body = fetch(base + path)
-            if status != 200:
-                raise AssertionError(f"{path}: HTTP {status}")
-            if endpoint == "api":
-                hits[path] = json.loads(body)["total"]
+    for path in paths("page"):
+        status, _ = fetch(base + path)
+        if status != 200:
+            raise AssertionError(f"{path}: HTTP {status}")
+    for path in paths("api"):
+        hits[path] = get_json(base, path)["total"]
     empty = [p for p in list(hits)[:-1] if not hits[p]]
     if empty:
         raise AssertionError(f"no hits for {empty}: is the index built?")
+    languages = {v["video_id"]: v["language"] for v in get_json(base, "/api/videos")["videos"]}
+    for path, quote in zip(paths("quote"), QUOTES):
+        found = get_json(base, path)["hits"]
+        hits[path] = len(found)
+        best = found[0] if found else None
+        if not quote.language:
+            right = best is None
+        else:
+            right = (best is not None and languages[best["video_id"]] == quote.language
+                     and best["start"] <= quote.at <= best["end"])
+        if not right:
+            raise AssertionError(f"{path}: found {best}, not the {quote.language or 'nothing'} "
+                                 f"at {quote.at} s")
     return hits
 
 
@@ -226,6 +237,7 @@ def run(ctx: BenchContext) -> Section:
             for n in clients:
                 runs.append(wrk(base, pid, endpoint, n, seconds, script))
         check_paths(base)  # still answering, and answering right
+        load_end = os.getloadavg()[0]
     # After the server is gone, so that the two do not share the cores.
     profiles = [profile(data, paths(endpoint), 3 if ctx.quick else 20) for endpoint in ENDPOINTS]
 
@@ -243,15 +255,22 @@ def run(ctx: BenchContext) -> Section:
     body = "\n\n".join([
         f"`speechsearch serve` (waitress, 8 threads: the default) on 127.0.0.1, index of the two "
         f"demo videos, driven by `wrk` ({min(2, max(clients))} threads, one connection per "
-        f"client, keep-alive) for {seconds} s per row after a short warm-up. wrk cycles "
-        f"through {len(QUERIES)} queries (terms, a phrase, language, year and speaker "
-        "filters, 50 per page, a query without hits). Errors are socket errors, timeouts "
-        "(5 s) and responses with status >= 400; every path was checked to answer 200 "
-        "before and after the load. *Server CPU* is the server process's CPU seconds per "
-        "wall second (2.0 = both cores). wrk runs on the same two cores as the server, and "
-        "takes some of them: these are lower bounds of what the server does alone. Load "
-        f"average when the section started: {load:.2f} on 2 cores (above ~0.5, other work "
-        "was sharing the machine too).",
+        f"client, keep-alive) for {seconds} s per row after a short warm-up. For the search "
+        f"paths wrk cycles through {len(SEARCHES)} queries (terms, a phrase, language, year "
+        "and speaker filters, 50 per page, a query without hits); for /api/quote through "
+        f"{len(QUOTES)} quotes as a listener would misremember them (words dropped, swapped "
+        f"or replaced, numbers spelled out), {quote_words()} words long, "
+        f"{sum(q.crosses for q in QUOTES)} of them said across two passages, both languages, "
+        "one never said (`bench/load_queries.py`). Errors are socket errors, timeouts (5 s) "
+        "and responses with status >= 400, so a rate limit's 429 would be one (only the "
+        "account forms' POSTs are rate limited, `search_app/auth.py`); every path was checked "
+        "to answer 200 before and after the load, and each quote to be found where it was "
+        "said (nothing for the one never said). *Server CPU* is the server process's CPU "
+        "seconds per wall second (2.0 = both cores). wrk runs on the same two cores as the "
+        "server, and takes some of them: these are lower bounds of what the server does "
+        f"alone. Load average (1 min) on 2 cores when the section started: {load:.2f} (above "
+        f"~0.5, other work was sharing the machine too); when the last run ended: "
+        f"{load_end:.2f} (wrk and the server alone make about 2 of it).",
         report.table(["path", "clients", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors",
                       "server CPU"], rows, right={1, 2, 3, 4, 5, 6, 7}),
         explain(profiles, api.rps >= TARGET_RPS, at),
@@ -260,48 +279,14 @@ def run(ctx: BenchContext) -> Section:
     return Section(
         key="load", title="Site under load", command="python -m bench --only load", body=body,
         data={"targets": targets, "runs": [asdict(r) for r in runs], "hits": hits,
-              "seconds": seconds, "load_average": load, "profiles": [asdict(p) for p in profiles]},
+              "seconds": seconds, "load_average": load,
+              "load_average_end": load_end, "profiles": [asdict(p) for p in profiles]},
         figures=[plot(runs, ctx)])
 
 
-def profile_table(profiles: list[Profile]) -> str:
-    labels = list(dict.fromkeys(label for p in profiles for label in p.shares))
-    rows = [[label] + [f"{p.shares.get(label, 0):.0%}" for p in profiles] for label in labels]
-    rows.append(["ms per request, one client, no profiler"]
-                + [f"{p.ms_per_request:.1f}" for p in profiles])
-    return report.table(["share of a request's time (cProfile)"] + [p.path for p in profiles],
-                        rows, right=set(range(1, len(profiles) + 1)))
-
-
-def explain(profiles: list[Profile], met: bool, clients: int) -> str:
-    api, page = profiles
-    search = api.shares.get(PARTS_SEARCH, 0)
-    verdict = (f"The target is met at {clients} clients, with no error at any concurrency, so "
-               "the serving design is unchanged" if met else
-               f"The target is missed at {clients} clients")
-    return (
-        f"Why these numbers. `speechsearch serve` is one Python process: waitress's threads "
-        f"share the interpreter lock, so the server never uses much more than one core (the "
-        f"*server CPU* column) and its throughput is about 1000 / (CPU ms per request). The "
-        f"profile below (same queries, in-process, after the load) says where a request's "
-        f"time goes: {search:.0%} of an API search is the search itself "
-        f"(`indexer/search_index`: parsing, ranking, facets, hit records); Flask, the "
-        f"before-request hooks and JSON are the rest. The page costs more: Jinja renders "
-        f"{page.shares.get('Jinja rendering', 0):.0%} of it (its ~47 translated strings, each "
-        f"looked up through Jinja's i18n extension and Flask-Babel, alone are "
-        f"{page.shares.get('Flask-Babel gettext in templates', 0):.0%}), and the spelling "
-        f"suggestion of the one no-hit query is "
-        f"{page.shares.get('spelling suggestion (no-hit queries)', 0):.0%}. The page's "
-        f"template now makes the strings and the player link that do not change from hit to "
-        f"hit once per page or video (47 to 32 translation lookups and 29 to 23 `url_for` "
-        f"per page on these queries: about 4% of the page's time). Nothing is "
-        f"opened per request (one shared searcher, refreshed only after a commit), anonymous "
-        f"requests touch neither the session nor the database, and more clients than waitress "
-        f"threads queue rather than fail. {verdict}. The next levers, should the archive grow: "
-        f"the cost of the search itself, then more than one server process (waitress "
-        f"serves pre-bound sockets), which would need shared rate-limit storage and a "
-        f"cross-process clip limit."
-    )
+def quote_words() -> str:
+    counts = [len(check_quote(q.params["q"])) for q in QUOTES]  # words as the finder counts
+    return f"{min(counts)} to {max(counts)}"
 
 
 def main(argv: list[str] | None = None) -> int:

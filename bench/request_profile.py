@@ -20,6 +20,12 @@ PARTS = [
     ("Flask-Babel gettext in templates", "jinja2/ext.py", "_gettext_alias"),
     ("before-request hooks (locale, login, limiter)", "flask/app.py", "preprocess_request"),
     ("JSON encoding", "flask/json/__init__.py", "jsonify"),
+    ("quote finder (SegmentSearcher.quote)", "indexer/search_index/querying.py", "quote"),
+    ("quote: candidate passages (postings)", "indexer/search_index/quoting.py", "_candidates"),
+    ("quote: windows around them (stored passages)", "indexer/search_index/quoting.py",
+     "around"),
+    ("quote: alignment (rapidfuzz)", "indexer/quote_diff.py", "align"),
+    ("quote: hits timed from transcript files", "indexer/quote_times.py", "time_hits"),
 ]
 
 

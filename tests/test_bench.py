@@ -107,6 +107,25 @@ def test_workers_section_measured_real_celery_workers(quick_run: Path) -> None:
     assert "(benchmarks/workers.png)" in page and "saturates at" in page
 
 
+def test_load_section_put_quotes_under_load(quick_run: Path) -> None:
+    """/api/quote runs beside the searches at every concurrency, without an error, and its
+    quotes were found where they were said (bench/load.py checks it before and after)."""
+    from bench.load_queries import QUOTES
+
+    data = json.loads((quick_run / "load.json").read_text())
+    runs = data["runs"]
+    assert {(r["endpoint"], r["clients"]) for r in runs} == {
+        (endpoint, clients) for endpoint in ("api", "page", "quote") for clients in (1, 2)}
+    assert all(r["requests"] > 0 and r["errors"] == 0 and r["p95_ms"] > 0 for r in runs)
+    found = [n for path, n in data["hits"].items() if path.startswith("/api/quote?")]
+    assert len(found) == len(QUOTES) and sorted(n > 0 for n in found) == [False] + [True] * (
+        len(QUOTES) - 1)  # one quote was never said
+    assert [p["path"] for p in data["profiles"]] == ["/api/search", "/search", "/api/quote"]
+    assert data["load_average"] >= 0 and data["load_average_end"] >= 0
+    page = (quick_run / "benchmarks.md").read_text(encoding="utf-8")
+    assert "| /api/quote | 2 |" in page and "A quote costs" in page
+
+
 def test_official_word_errors_use_the_accuracy_normalisation() -> None:
     from bench.official import word_errors
 
