@@ -18,3 +18,14 @@ class SpeechSearchError(Exception):
 class UsageError(SpeechSearchError):
     """The request itself is wrong (a bad query, a bad date, an unknown id): nothing was
     changed, and asking again the same way will not help."""
+
+
+class ReasonedError(UsageError):
+    """A refusal whose reason is named (`kind`) with its values (`details`), so that the site
+    can say it in the reader's language (search_app/official_reasons.py); the message is the
+    indexer's English, for the command line and the logs."""
+
+    def __init__(self, message: str, kind: str = "", **details: object):
+        super().__init__(message)
+        self.kind = kind
+        self.details = details

@@ -94,6 +94,9 @@ class FileOutcome:
     transcribed: bool = False  # False when finished from a saved transcript
     seconds: float = 0.0  # wall time of decoding, transcribing and indexing
     stages: dict[str, float] = field(default_factory=dict)  # seconds per stage (timing.STAGES)
+    # The official text refused by the aligner, named for the site to say in the reader's
+    # language: {"kind", "name" (the text's), **details} of the AlignmentError; else None.
+    refusal: dict | None = None
 
 
 def validate_date(value: str) -> str:
@@ -232,11 +235,11 @@ class Indexer:
         # With a text, the transcription's encoder outputs are kept for its forced alignment.
         encodings: list[EncodedWindow] | None = [] if official else None
         transcript = self.transcribe(media, audio, metadata, on_progress, clock, encodings)
-        reason = ""
+        reason, refusal = "", None
         if official:
             with clock.stage("align"):
-                transcript, reason = self._with_text(transcript, audio, official, None,
-                                                     encodings or ())
+                transcript, reason, refusal = self._with_text(transcript, audio, official, None,
+                                                              encodings or ())
             del encodings  # up to 180 MB an hour of audio: not kept while the transcript saves
         if self.options.diarize:  # after the official text: its passages get speakers too
             with clock.stage("speakers"):
@@ -256,12 +259,14 @@ class Indexer:
         logger.info("%s: %s", path.name, clock.summary())
         return FileOutcome(path, "transcribed", reason, video_id, media.duration,
                            transcribed=True, seconds=time.monotonic() - started,
-                           stages=dict(clock.seconds)), transcript
+                           stages=dict(clock.seconds), refusal=refusal), transcript
 
     def _with_text(self, transcript: Transcript, audio, official: tuple[OfficialText, str],
                    on_progress: Callable[[float], None] | None,
-                   encodings: Sequence[EncodedWindow] = ()) -> tuple[Transcript, str]:
-        """The transcript with the official text aligned, or as it is and why not."""
+                   encodings: Sequence[EncodedWindow] = ()
+                   ) -> tuple[Transcript, str, dict | None]:
+        """The transcript with the official text aligned, or as it is and why not (in English,
+        and named: FileOutcome.refusal)."""
         text, name = official
         duration = transcript.duration
         try:
@@ -273,8 +278,9 @@ class Indexer:
         except AlignmentError as exc:
             logger.warning("%s: official text %s not attached: %s",
                            transcript.media.path, name, exc)
-            return transcript, f"official text {name} not attached: {exc}"
-        return replace(transcript, official=layer), f"official text {name} attached"
+            return (transcript, f"official text {name} not attached: {exc}",
+                    {"kind": exc.kind, "name": name, **exc.details})
+        return replace(transcript, official=layer), f"official text {name} attached", None
 
     def _attach_saved(self, path: Path, saved: Transcript, official: tuple[OfficialText, str],
                       progress: ProgressFactory | None) -> FileOutcome:
@@ -285,12 +291,12 @@ class Indexer:
         with clock.stage("decode"):
             audio = load_audio(path)
         with clock.stage("align"):
-            transcript, reason = self._with_text(saved, audio, official,
-                                                 progress(saved.media) if progress else None)
+            transcript, reason, refusal = self._with_text(
+                saved, audio, official, progress(saved.media) if progress else None)
         if transcript is saved:  # refused: what is indexed stays as it is
             indexed = is_indexed(self.settings.index_dir, saved.video_id)
             return FileOutcome(path, "skipped" if indexed else "transcribed", reason,
-                               saved.video_id, saved.duration)
+                               saved.video_id, saved.duration, refusal=refusal)
         if transcript.official:  # the text's passages get the speakers the video has
             transcript = replace(transcript,
                                  official=label_official(transcript, transcript.official))

@@ -19,6 +19,7 @@ from indexer.jobs import ACTIVE_STATES, Job, JobError, JobState
 
 from .archivist import archivist_required, form_errors
 from .forms import EmptyForm
+from .official_reasons import job_error
 from .removal import RemovalError, remove_video
 from .video_admin import flash_media_outcome
 
@@ -43,7 +44,7 @@ def views() -> list[dict]:
 
 
 def rows(jobs: list[dict]) -> str:
-    return render_template("jobs_rows.html", jobs=jobs, states=STATES)
+    return render_template("jobs_rows.html", jobs=jobs, states=STATES, job_error=job_error)
 
 
 @bp.route("/jobs")

@@ -3,13 +3,16 @@
 The text reader (indexer/official/formats.py) explains a refusal in English, for the CLI and the
 logs, and names it (`OfficialTextError.kind`, with its values in `details`). The site says the
 reasons an archivist meets on the edit panel in the page's language; a reason without a
-translation here keeps the reader's English words.
+translation here keeps the reader's English words. So does the aligner (AlignmentError): its
+refusals happen in a job, which keeps them named (`error_reason`) for the jobs page.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from babel.lists import format_list
+from flask_babel import format_percent, get_locale
 from flask_babel import gettext as _
 
 
@@ -37,6 +40,37 @@ REASONS: dict[str, Callable[[dict], str]] = {
                                "first (e.g. with ocrmypdf), or attach the text as .txt.",
                                name=_name(d)),
 }
+
+
+def _language(code: str) -> str:
+    return get_locale().languages.get(code, code)
+
+
+# The aligner's refusals (indexer/official/align.py), as a failed job names them.
+ALIGNMENT_REASONS: dict[str, Callable[[dict], str]] = {
+    "no words": lambda d: _("Official text %(name)s not attached: it has no words to align.",
+                            name=d.get("name")),
+    "no heard words": lambda d: _("Official text %(name)s not attached: the recording has no "
+                                  "transcribed words to align the text to.", name=d.get("name")),
+    "another speech": lambda d: _(
+        "Official text %(name)s not attached: this looks like the text of another speech: "
+        "only %(anchored)s of its words match runs of what is said in the recording (at least "
+        "%(needed)s needed).", name=d.get("name"), anchored=format_percent(d["anchored"]),
+        needed=format_percent(d["needed"])),
+    "another language": lambda d: _(
+        "Official text %(name)s not attached: the official text is in %(text)s but the "
+        "recording is in %(spoken)s: attach the text in the language that is spoken.",
+        name=d.get("name"), text=_language(d["text"]),
+        spoken=format_list([_language(c) for c in d["spoken"]], locale=get_locale())),
+}
+
+
+def job_error(job: dict) -> str:
+    """A job's error (`JobQueue.view`) in the page's language when it is named, else as the
+    indexer stored it, in English."""
+    reason = job.get("error_reason") or {}
+    say = ALIGNMENT_REASONS.get(reason.get("kind", ""))
+    return say(reason) if say else job["error"]
 
 
 def official_text_reason(error: Exception) -> str:

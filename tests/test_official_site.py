@@ -201,6 +201,33 @@ def test_a_pasted_text_is_queued_run_by_the_job_runner_then_removed(app, archivi
     assert any("has no official text" in n for n in notices(nothing))
 
 
+def test_a_refused_alignment_says_why_on_the_jobs_page_in_its_language(app, archivist,
+                                                                      data: Path) -> None:
+    """The aligner refuses a text of another speech, or in another language, in English (the
+    CLI, the logs, the job's stored error); the jobs page says it in the page's language."""
+    other_speech = ("Mesdames et messieurs, le budget de la ville augmentera de vingt millions "
+                    "l'an prochain, et les travaux des écoles commenceront au printemps.")
+    in_english = ("The NATO-Russia Council decided to strengthen cooperation in Afghanistan and "
+                  "the fight against terrorism, the Secretary General said in Brussels today.")
+    queue = app.extensions["jobs"]
+    for text in (other_speech, in_english):
+        post_text(archivist, text)
+        job = jobs(app)[0]  # the newest first
+        assert run_job(queue, job.id, make_indexer(queue)) == "failed"
+    english = archivist.get("/jobs?ui=en").text
+    assert "pasted-text.txt not attached: this looks like the text of another speech" in \
+        english.lower()
+    assert "the official text is in english but the recording is in french" in english.lower()
+    french = archivist.get("/jobs?ui=fr").text
+    assert "another speech" not in french and "is in English" not in french
+    assert "Texte officiel pasted-text.txt non joint : ce texte semble être celui d’un autre " \
+           "discours" in french
+    assert "le texte officiel est en anglais, mais l’enregistrement est en français" in french
+    rows = archivist.get("/jobs.json?ui=fr").get_json()["rows"]  # the live update says the same
+    assert "celui d’un autre discours" in rows and "est en anglais" in rows
+    assert load_transcript(Settings(data_dir=data).transcripts_dir, FR).official is None
+
+
 def test_an_uploaded_file_keeps_its_name(app, archivist, data: Path) -> None:
     html = f"<html><body><nav>Menu</nav><p>{SAID}</p></body></html>".encode()
     response = post_text(archivist, file=(html, "déclaration finale.html"))

@@ -181,7 +181,8 @@ class JobQueue:
             if job.state != JobState.FAILED:
                 raise JobError(f"job {job_id} is {job.state}; only failed jobs can be retried",
                                job_id, job.state)
-            job.state, job.error, job.done_seconds = JobState.QUEUED, "", 0.0
+            job.state, job.error, job.error_reason, job.done_seconds = (
+                JobState.QUEUED, "", None, 0.0)
             job.worker, job.started_at, job.finished_at, job.heartbeat_at = "", None, None, None
             session.commit()
         self.dispatch(job)
@@ -235,6 +236,7 @@ class JobQueue:
                 "done_seconds": round(job.done_seconds, 1), "duration": round(job.duration, 1),
                 "speed": round(speed, 2) if speed else None,
                 "eta_seconds": round(eta) if eta is not None else None, "error": job.error,
+                "error_reason": job.error_reason,
                 "attempts": job.attempts, "worker": job.worker,
                 "created_at": iso(job.created_at), "started_at": iso(job.started_at),
                 "finished_at": iso(job.finished_at)}

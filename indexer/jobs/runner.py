@@ -132,6 +132,7 @@ def run_job(queue: JobQueue, job_id: int, indexer: Indexer) -> str:
             # keeps what is indexed, and the job says why it did nothing.
             job.state, job.error, job.finished_at = JobState.FAILED, outcome.reason, \
                 queue.clock()
+            job.error_reason = outcome.refusal
         elif outcome.status == "skipped":
             job.state, job.error, job.finished_at = JobState.DONE, outcome.reason, queue.clock()
         else:

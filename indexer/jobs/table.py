@@ -89,7 +89,10 @@ class Job(Base):
     force: Mapped[bool] = mapped_column(Boolean, default=False)  # transcribe again if indexed
     duration: Mapped[float] = mapped_column(Float, default=0.0)  # seconds of audio, once known
     done_seconds: Mapped[float] = mapped_column(Float, default=0.0)  # of audio transcribed
-    error: Mapped[str] = mapped_column(Text, default="")
+    error: Mapped[str] = mapped_column(Text, default="")  # in English (CLI, logs)
+    # The error named, for the site to say in the reader's language: an official text the
+    # aligner refused, {"kind", "name", **details} (pipeline.FileOutcome.refusal); else NULL.
+    error_reason: Mapped[dict | None] = mapped_column(JSON, default=None)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     worker: Mapped[str] = mapped_column(String(200), default="")  # host:pid:token that runs it
     user_id: Mapped[int | None] = mapped_column(Integer, default=None)

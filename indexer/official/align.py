@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 import pycountry
 from rapidfuzz import fuzz
 
-from ..errors import UsageError
+from ..errors import ReasonedError
 from ..language import DEFAULT_LANGUAGES, TEXT_FULL_WEIGHT_WORDS, best, text_probabilities
 from ..records import Transcript, Word
 from .normalise import tokens
@@ -55,8 +55,12 @@ MIN_LANGUAGE_WORDS = TEXT_FULL_WEIGHT_WORDS  # the indexer trusts langdetect fro
 LANGUAGE_CONFIDENCE = 0.9  # below this, let the matching decide (MIN_ANCHORED)
 
 
-class AlignmentError(UsageError):
-    """The official text cannot be aligned to this recording (wrong text, wrong language)."""
+class AlignmentError(ReasonedError):
+    """The official text cannot be aligned to this recording (wrong text, wrong language).
+
+    Its `kind`: "no words", "no heard words", "another speech" (`anchored`, `needed`: shares
+    of the words) or "another language" (`text`: the text's language code, `spoken`: the
+    recording's)."""
 
 
 @dataclass(frozen=True)
@@ -114,9 +118,10 @@ def align(official: Sequence[str], transcript: Transcript,
     heard = [(word, segment.language or transcript.language)
              for segment in transcript.segments for word in segment.words]
     if not any(tokens(word, "") for word in official):
-        raise AlignmentError("The official text has no words to align.")
+        raise AlignmentError("The official text has no words to align.", "no words")
     if not heard:
-        raise AlignmentError("The recording has no transcribed words to align the text to.")
+        raise AlignmentError("The recording has no transcribed words to align the text to.",
+                             "no heard words")
     language = text_language(official, transcript, languages)
     official_tokens, _, own_tokens = flatten([(word, language) for word in official])
     heard_tokens, heard_owner, _ = flatten([(word.word, code) for word, code in heard])
@@ -138,7 +143,8 @@ def align(official: Sequence[str], transcript: Transcript,
     if anchored < min_anchored:
         raise AlignmentError(
             f"This looks like the text of another speech: only {anchored:.0%} of its words "
-            f"match runs of what is said in the recording (at least {min_anchored:.0%} needed).")
+            f"match runs of what is said in the recording (at least {min_anchored:.0%} needed).",
+            "another speech", anchored=anchored, needed=min_anchored)
     paired_heard = {heard_owner[j] for j in partner if j is not None}
     omitted = runs([word.status == "interpolated" for word in words], min_span_words)
     added = [(first, stop) for first, stop in
@@ -174,7 +180,8 @@ def text_language(official: Sequence[str], transcript: Transcript,
         raise AlignmentError(
             f"The official text is in {language_name(code)} but the recording is in "
             f"{' and '.join(sorted(language_name(code) for code in spoken))}: "
-            "attach the text in the language that is spoken.")
+            "attach the text in the language that is spoken.", "another language", text=code,
+            spoken=sorted(spoken))
     return transcript.language
 
 

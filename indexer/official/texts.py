@@ -27,21 +27,16 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from ..errors import UsageError
+from ..errors import ReasonedError
 
 
-class OfficialTextError(UsageError, ValueError):
+class OfficialTextError(ReasonedError, ValueError):
     """An official text that cannot be read; the message says why and what to do. Raised before
     anything is stored, so nothing already indexed is touched.
 
     `kind` names the reason and `details` its values (`name`: the file's, "" for a pasted
     text), so that the site can say it in the reader's language (search_app/official_reasons.py);
     the message is the indexer's English."""
-
-    def __init__(self, message: str, kind: str = "", **details: object):
-        super().__init__(message)
-        self.kind = kind
-        self.details = details
 
 
 @dataclass
