@@ -25,7 +25,7 @@ PARTS = [
     ("quote: windows around them (stored passages)", "indexer/search_index/quoting.py",
      "around"),
     ("quote: alignment (rapidfuzz)", "indexer/quote_diff.py", "align"),
-    ("quote: hits timed from transcript files", "indexer/quote_times.py", "time_hits"),
+    ("quote: hits timed from transcripts", "indexer/quote_times.py", "time_hits"),
 ]
 
 

@@ -10,6 +10,7 @@ A passage without word times keeps the estimate.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from .quote_results import MatchedPlace, QuoteResults
@@ -46,15 +47,21 @@ def _time(reading: list[Segment], place: MatchedPlace, end: bool) -> float:
     return after[0][2] if after else place.time
 
 
-def time_hits(results: QuoteResults, transcripts_dir: Path) -> QuoteResults:
-    """`results` with each hit's start and end taken from its transcript's word times."""
+def time_hits(results: QuoteResults, transcripts_dir: Path,
+              load: Callable[[str], Transcript] | None = None) -> QuoteResults:
+    """`results` with each hit's start and end taken from its transcript's word times.
+
+    `load` reads a transcript by video id: the site passes its archive's, which keeps them
+    parsed between requests (reading a transcript's JSON was 39 % of a quote's time on the demo
+    index, and grows with the videos' length); by default, from `transcripts_dir`."""
+    load = load or (lambda video_id: load_transcript(transcripts_dir, video_id))
     transcripts: dict[str, Transcript | None] = {}
     for hit in results.hits:
         if hit.first is None or hit.last is None:
             continue
         if hit.video_id not in transcripts:
             try:
-                transcripts[hit.video_id] = load_transcript(transcripts_dir, hit.video_id)
+                transcripts[hit.video_id] = load(hit.video_id)
             except TranscriptNotFound:
                 # Indexed but its file is gone (being removed): the estimate is shown.
                 logger.warning("no transcript for %s: its quote times are estimates",

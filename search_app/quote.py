@@ -34,7 +34,7 @@ def find(params: QuoteParams) -> QuoteResults:
     """Raises QuerySyntaxError (QuoteError) for a quote of too few or too many words."""
     archive = current_app.extensions["archive"]
     results = archive.searcher.quote(params.q, language=params.lang, limit=params.limit)
-    return time_hits(results, archive.settings.transcripts_dir)
+    return time_hits(results, archive.settings.transcripts_dir, load=archive.transcript)
 
 
 def citation(hit: QuoteHit, url: str) -> str:
