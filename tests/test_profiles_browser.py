@@ -166,3 +166,16 @@ def test_phone_viewport_has_no_horizontal_scrolling(server, browser, language: s
         last = page.locator(".profiles tbody tr").last.get_by_role("button").last
         last.scroll_into_view_if_needed()  # every form still reachable
         assert last.is_visible()
+
+
+def test_a_long_speaker_name_leaves_the_words_their_width(server, archive, page  # noqa: F811
+                                                          ) -> None:
+    """The label sits above the passage's words: beside them, a long name squeezed the words
+    into a column one or two words wide (the demo's "Secrétaire général de l'OTAN")."""
+    page.goto(f"{server}/videos/{archive[1]}?ui=fr")
+    segment = page.locator("#segments > li", has=page.locator(".speaker", has_text=OFFICIAL)
+                           ).first
+    label = segment.locator(".speaker").bounding_box()
+    text = segment.locator(".text").bounding_box()
+    assert label["y"] + label["height"] <= text["y"] + 1  # above, not beside
+    assert text["width"] >= 0.6 * segment.bounding_box()["width"]
