@@ -28,6 +28,7 @@ from whoosh import query as Q
 from . import whoosh_internals
 from .counting import Matches, count_listed, leaf_cache
 from .phrases import phrase_documents
+from .posting_cache import PostingCache
 from .postings import SegmentPostings
 from .whoosh_internals import NoArrayForm, bm25f_parameters
 
@@ -227,17 +228,22 @@ class Ranked:
         return [(int(self.ids[i]), float(self.scores[i])) for i in order[:count]]
 
 
-def _segment_postings(leaf_searcher) -> SegmentPostings:
+def _segment_postings(leaf_searcher, cache: PostingCache | None = None,
+                      index: str = "") -> SegmentPostings:
     """Kept on the leaf searcher until it is reopened after a commit (like counting.py's
-    facet columns): the field lengths are read once per index segment."""
-    cache = leaf_cache(leaf_searcher)
-    if "array-postings" not in cache:
-        cache["array-postings"] = SegmentPostings(leaf_searcher.reader())
-    return cache["array-postings"]
+    facet columns): the field lengths are read once per index segment. `cache`, `index`:
+    frequent terms' lists kept across queries (posting_cache.py), for the index `index`."""
+    cache_of_leaf = leaf_cache(leaf_searcher)
+    key = ("array-postings", cache, index)
+    if key not in cache_of_leaf:
+        cache_of_leaf[key] = SegmentPostings(leaf_searcher.reader(), cache, index)
+    return cache_of_leaf[key]
 
 
-def rank(searcher, query) -> Ranked:
-    """All the matches of `query` in the index `searcher` reads, with their scores.
+def rank(searcher, query, cache: PostingCache | None = None, index: str = "") -> Ranked:
+    """All the matches of `query` in the index `searcher` reads, with their scores; `cache`
+    keeps frequent terms' decoded lists for the next queries, under the key `index` (the
+    index folder).
 
     Raises NoArrayForm when the query has a part with no array form, and for every query
     when the fast path is off (whoosh_internals.FAST_PATH: another Whoosh version)."""
@@ -245,7 +251,7 @@ def rank(searcher, query) -> Ranked:
         raise NoArrayForm(f"the fast path is off: {whoosh_internals.disabled_reason()}")
     ids, scores = [], []
     for leaf, offset in searcher.leaf_searchers():
-        evaluator = _SegmentEvaluator(searcher, leaf, _segment_postings(leaf))
+        evaluator = _SegmentEvaluator(searcher, leaf, _segment_postings(leaf, cache, index))
         scored = evaluator.evaluate(query)
         ids.append(scored.ids + offset)
         scores.append(scored.scores)
@@ -274,14 +280,16 @@ def _report(exc: Exception) -> None:
         logger.debug("the fast search path failed again (%s: %s)", type(exc).__name__, exc)
 
 
-def ranked_page(searcher, query, limit: int,
-                facets: dict[str, str] | None) -> tuple[list[tuple[int, float]], Matches] | None:
+def ranked_page(searcher, query, limit: int, facets: dict[str, str] | None,
+                cache: PostingCache | None = None,
+                index: str = "") -> tuple[list[tuple[int, float]], Matches] | None:
     """The `limit` best (document, score) and the exact total and `facets`, with arrays;
     None when the query is to be searched by Whoosh's own searcher instead: a query with no
     array form, the fast path off (both expected, not logged), or any failure here (logged
-    once per kind: see `_report`), e.g. a Whoosh internal that changed (whoosh_internals)."""
+    once per kind: see `_report`), e.g. a Whoosh internal that changed (whoosh_internals).
+    `cache`, `index`: as for `rank`."""
     try:
-        ranked = rank(searcher, query)
+        ranked = rank(searcher, query, cache, index)
         return ranked.top(limit), count_listed(searcher, ranked.ids, facets)
     except NoArrayForm as exc:
         logger.debug("searched with Whoosh alone: %s", exc)
