@@ -72,6 +72,10 @@ def main(argv: list[str] | None = None) -> int:
                                posting_cache=cache)
     clock = _CollectorClock()
     logger.info("load average %s", " ".join(f"{x:.2f}" for x in os.getloadavg()))
+    started, cpu = time.perf_counter(), time.process_time()
+    searcher.search("zzzz")  # opens the searcher (and warms the posting cache)
+    logger.info("opening: %.2f s (%.2f s CPU)", time.perf_counter() - started,
+                time.process_time() - cpu)
     for name in args.types:
         queries = drawn[name]
         for text, kw in queries[:5]:

@@ -38,7 +38,7 @@ def _videos(searcher: SegmentSearcher, text: str) -> set[str]:
 def test_a_frequent_word_is_decoded_once_then_read_from_the_cache(archive, gazetteer) -> None:
     path, _transcripts = archive
     cache = PostingCache(min_postings=100)
-    searcher = SegmentSearcher(path, gazetteer, posting_cache=cache)
+    searcher = SegmentSearcher(path, gazetteer, posting_cache=cache, warm=False)
     first = searcher.search("the", per_page=50)
     assert cache.misses >= 1 and cache.hits == 0 and len(cache) >= 1
     kept = cache.keys()
@@ -60,7 +60,7 @@ def test_a_frequent_word_is_decoded_once_then_read_from_the_cache(archive, gazet
 def test_a_short_list_is_not_kept(archive, gazetteer) -> None:
     path, _transcripts = archive
     cache = PostingCache(min_postings=10**9)
-    searcher = SegmentSearcher(path, gazetteer, posting_cache=cache)
+    searcher = SegmentSearcher(path, gazetteer, posting_cache=cache, warm=False)
     assert searcher.search("the").total > 0
     assert len(cache) == 0 and cache.misses == 0
 
@@ -68,7 +68,7 @@ def test_a_short_list_is_not_kept(archive, gazetteer) -> None:
 def test_a_commit_that_replaces_segments_drops_their_entries(archive, gazetteer) -> None:
     path, transcripts = archive
     cache = PostingCache(min_postings=100)
-    searcher = SegmentSearcher(path, gazetteer, posting_cache=cache)
+    searcher = SegmentSearcher(path, gazetteer, posting_cache=cache, warm=False)
     for word in COMMON:
         searcher.search(word)
     before = _segment_ids(searcher)
@@ -88,7 +88,7 @@ def test_a_commit_that_replaces_segments_drops_their_entries(archive, gazetteer)
 def test_an_added_segment_keeps_the_others_entries_and_is_searched(archive, gazetteer) -> None:
     path, transcripts = archive
     cache = PostingCache(min_postings=100)
-    searcher = SegmentSearcher(path, gazetteer, posting_cache=cache)
+    searcher = SegmentSearcher(path, gazetteer, posting_cache=cache, warm=False)
     searcher.search("the")
     kept = set(cache.keys())
     add_many(path, transcripts[-3:], gazetteer)  # a small segment beside the big one
@@ -100,7 +100,7 @@ def test_an_added_segment_keeps_the_others_entries_and_is_searched(archive, gaze
 def test_deletions_are_applied_after_the_cache(archive, gazetteer) -> None:
     path, transcripts = archive
     cache = PostingCache(min_postings=100)
-    searcher = SegmentSearcher(path, gazetteer, posting_cache=cache)
+    searcher = SegmentSearcher(path, gazetteer, posting_cache=cache, warm=False)
     victim = next(v for v in sorted(_videos(searcher, "the")))
     phrase = next(f'"{" ".join(s.text.split()[:2])}"' for t in transcripts
                   if t.video_id == victim for s in t.segments if len(s.text.split()) > 3)
@@ -120,13 +120,14 @@ def test_the_cache_stays_within_its_budget_dropping_the_least_recently_used(
         archive, gazetteer) -> None:
     path, _transcripts = archive
     unbounded = PostingCache(min_postings=50)
-    SegmentSearcher(path, gazetteer, posting_cache=unbounded).search(" OR ".join(COMMON))
+    plain = SegmentSearcher(path, gazetteer, posting_cache=unbounded, warm=False)
+    plain.search(" OR ".join(COMMON))
     sizes = {key[3]: _entry_bytes(unbounded, key) for key in unbounded.keys()
              if key[2] == "text"}
     assert len(sizes) == len(COMMON)
     budget = sum(sizes.values()) - min(sizes.values()) - 1  # not room for all four
     cache = PostingCache(budget=budget, min_postings=50)
-    searcher = SegmentSearcher(path, gazetteer, posting_cache=cache)
+    searcher = SegmentSearcher(path, gazetteer, posting_cache=cache, warm=False)
     reference = SegmentSearcher(path, gazetteer, posting_cache=PostingCache(min_postings=10**9))
     for word in ["the", "de", "the", "la", "of", "the", "de"]:
         results = searcher.search(word, per_page=30)
@@ -147,3 +148,26 @@ def test_a_list_larger_than_the_budget_is_decoded_for_its_query_and_not_kept() -
     assert len(cache) == 0 and cache.nbytes == 0
     with pytest.raises(ValueError):
         big.ids[0] = 5  # shared between threads: read-only
+
+
+def test_opening_a_searcher_warms_the_common_words_of_new_segments_once(archive,
+                                                                       gazetteer) -> None:
+    path, transcripts = archive
+    cache = PostingCache(min_postings=100)
+    searcher = SegmentSearcher(path, gazetteer, posting_cache=cache)
+    searcher.search("zzzunknown")  # opens the searcher: nothing of this query is kept
+    warmed = {key[3] for key in cache.keys()}
+    assert {b"the", b"de", b"la", b"of"} <= warmed
+    assert all(key[2] == "text" for key in cache.keys())
+    hits, misses = cache.hits, cache.misses
+    assert searcher.search("the").total > 0 and searcher.search("de").total > 0
+    assert cache.misses == misses and cache.hits > hits  # read from the warmed lists
+    other = SegmentSearcher(path, gazetteer, posting_cache=cache)  # another thread, or app
+    other.search("the")
+    assert cache.misses == misses  # the segment was warmed once
+    kept = set(cache.keys())
+    add_many(path, transcripts[-3:], gazetteer)  # a new small segment
+    searcher.search("zzzunknown")
+    assert cache.misses > misses  # the new segment's common words were decoded...
+    assert kept < set(cache.keys())  # ...beside the big one's, which stay
+    assert len({key[1] for key in cache.keys()}) == 2

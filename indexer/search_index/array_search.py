@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import threading
 import traceback
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -258,6 +259,26 @@ def rank(searcher, query, cache: PostingCache | None = None, index: str = "") ->
     if not ids:
         return Ranked(_NOTHING.ids, _NOTHING.scores)
     return Ranked(np.concatenate(ids), np.concatenate(scores))
+
+
+def warm(searcher, cache: PostingCache, index: str, words: Iterable[str],
+         fieldname: str = "text") -> None:
+    """Decode into `cache` the lists of `words` in `fieldname` of each index segment of
+    `searcher` not warmed yet (posting_cache.py: the common words, on opening a searcher).
+    A failure is logged like the array path's (`_report`) and leaves the cache cold."""
+    if not whoosh_internals.FAST_PATH or fieldname not in searcher.schema:
+        return
+    field = searcher.schema[fieldname]
+    terms = sorted({token.encode() for word in words
+                    for token in field.process_text(word, mode="query")})
+    try:
+        for leaf, _offset in searcher.leaf_searchers():
+            postings = _segment_postings(leaf, cache, index)
+            if cache.first_to_warm(index, postings.segment):
+                for btext in terms:
+                    postings.warm(fieldname, btext)
+    except Exception as exc:  # not swallowed: logged once per kind; queries read as before
+        _report(exc)
 
 
 # Failures of the array path already logged with their traceback: (type, file, line) of where

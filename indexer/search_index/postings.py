@@ -33,6 +33,9 @@ from .whoosh_internals import (
 
 __all__ = ["Found", "NoArrayForm", "SegmentPostings", "ragged_rows", "segment_id"]
 
+# Postings a block (Whoosh's W3 codec's blocklimit): fewer candidates than a list's blocks
+# touch a few of its blocks only.
+_BLOCK_POSTINGS = 128
 _EMPTY_IDS = np.zeros(0, dtype=np.int64)
 _EMPTY_WEIGHTS = np.zeros(0, dtype=np.float64)
 # Whoosh stores a field's length per document as one byte (length_to_byte). 0 means none;
@@ -94,15 +97,21 @@ class SegmentPostings:
     def _live(self, ids: np.ndarray) -> np.ndarray:
         return self.live[ids] if self.live is not None else np.ones(len(ids), dtype=bool)
 
-    def _cached(self, fieldname: str, btext: bytes) -> DecodedList | None:
-        """The whole list from the cache (decoded on a miss), None without a cache or for a
-        list too short to keep."""
+    def _cached(self, fieldname: str, btext: bytes, wanted: int | None = None,
+                ) -> DecodedList | None:
+        """The whole list from the cache, None without a cache or for a list too short to
+        keep. On a miss it is decoded, unless `wanted` documents of it only are asked and
+        they are too few to touch most of its blocks: a phrase's candidates on the
+        boundary's pair ("the | and") are a few of "the"'s documents, read block by block."""
         if self.cache is None:
             return None
-        if self.reader.doc_frequency(fieldname, btext) < self.cache.min_postings:
+        frequency = self.reader.doc_frequency(fieldname, btext)
+        if frequency < self.cache.min_postings:
             return None
-        return self.cache.get((*self._key, fieldname, btext),
-                              lambda: self._decode_whole(fieldname, btext))
+        key = (*self._key, fieldname, btext)
+        if wanted is not None and wanted * _BLOCK_POSTINGS < frequency:
+            return self.cache.peek(key)
+        return self.cache.get(key, lambda: self._decode_whole(fieldname, btext))
 
     def _decode_whole(self, fieldname: str, btext: bytes) -> DecodedList:
         blocks = posting_blocks(self.reader, fieldname, btext)
@@ -121,6 +130,15 @@ class SegmentPostings:
             positions = flat.astype(np.int32)
         return DecodedList(np.concatenate(ids).astype(np.int32),
                            np.concatenate(weights).astype(np.float32), starts, positions)
+
+    def warm(self, fieldname: str, btext: bytes) -> None:
+        """Decode the term's list into the cache now, if it is one to keep."""
+        if (fieldname, btext) in self.reader:
+            self._cached(fieldname, btext)
+
+    @property
+    def segment(self) -> str:
+        return self._key[1]
 
     def term(self, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
         """Document numbers (ascending) and weights (term frequencies) of one term."""
@@ -147,7 +165,7 @@ class SegmentPostings:
         are decoded, the others passed over on their headers. `decoded`: blocks already
         decoded by this query, kept there (the splits of a phrase across passages read the
         same common words' blocks)."""
-        cached = self._cached(fieldname, btext) if len(docs) else None
+        cached = self._cached(fieldname, btext, len(docs)) if len(docs) else None
         if cached is not None:
             at = np.minimum(np.searchsorted(cached.ids, docs), len(cached.ids) - 1)
             present = cached.ids[at] == docs
