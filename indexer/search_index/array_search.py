@@ -46,17 +46,37 @@ class Scored:
 
 
 _NOTHING = Scored(np.zeros(0, dtype=np.int64), np.zeros(0))
+# A union of at least a sixteenth as many postings as the segment has documents is summed
+# densely (_union).
+_DENSE_SHARE = 16
 
 
-def _union(parts: list[Scored]) -> Scored:
+def _union(parts: list[Scored], doc_count: int) -> Scored:
+    """The documents of any part, their scores added (in the parts' order, as Whoosh adds
+    them). A large union (a word over several fields and aliases, a prefix's hundred words)
+    is summed over every document number of the segment, which costs less than sorting it."""
     parts = [part for part in parts if len(part)]
     if len(parts) <= 1:
         return parts[0] if parts else _NOTHING
     ids = np.concatenate([part.ids for part in parts])
+    weights = np.concatenate([p.scores for p in parts])
+    if len(ids) * _DENSE_SHARE >= doc_count:
+        present = np.zeros(doc_count, dtype=bool)
+        present[ids] = True
+        unique = np.flatnonzero(present)
+        return Scored(unique, np.bincount(ids, weights=weights, minlength=doc_count)[unique])
     unique, inverse = np.unique(ids, return_inverse=True)
-    scores = np.bincount(inverse, weights=np.concatenate([p.scores for p in parts]),
-                         minlength=len(unique))
+    scores = np.bincount(inverse, weights=weights, minlength=len(unique))
     return Scored(unique, scores)
+
+
+def _positions_in(ids: np.ndarray, within: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each of `ids` is in `within` (both ascending and unique), and whether it is
+    there: a binary search for each, cheaper than sorting both when `ids` are the fewer."""
+    if not len(within):
+        return np.zeros(len(ids), dtype=np.int64), np.zeros(len(ids), dtype=bool)
+    at = np.minimum(np.searchsorted(within, ids), len(within) - 1)
+    return at, within[at] == ids
 
 
 def _intersection(parts: list[Scored]) -> Scored:
@@ -65,14 +85,15 @@ def _intersection(parts: list[Scored]) -> Scored:
     for part in parts[1:]:
         if not len(result):
             break
-        ids, mine, theirs = np.intersect1d(result.ids, part.ids, assume_unique=True,
-                                           return_indices=True)
-        result = Scored(ids, result.scores[mine] + part.scores[theirs])
+        at, found = _positions_in(result.ids, part.ids)
+        result = Scored(result.ids[found], result.scores[found] + part.scores[at[found]])
     return result
 
 
 def _within(scored: Scored, allowed: Scored, keep: bool = True) -> Scored:
-    inside = np.isin(scored.ids, allowed.ids, assume_unique=True, invert=not keep)
+    _at, inside = _positions_in(scored.ids, allowed.ids)
+    if not keep:
+        inside = ~inside
     return Scored(scored.ids[inside], scored.scores[inside])
 
 
@@ -124,7 +145,8 @@ class _SegmentEvaluator:
         if isinstance(query, Q.Or) and type(query) is Q.Or:
             if query.scale is not None or query.minmatch:
                 raise NoArrayForm("a scaled OR")
-            return _boosted(_union([self.evaluate(q) for q in query.subqueries]), query.boost)
+            return _boosted(_union([self.evaluate(q) for q in query.subqueries],
+                                  self.postings.doc_count), query.boost)
         if query is Q.NullQuery or isinstance(query, type(Q.NullQuery)):
             return _NOTHING
         if isinstance(query, Q.Phrase) and query.slop == 1 and self._positional(query):
