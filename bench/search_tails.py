@@ -92,6 +92,9 @@ def main(argv: list[str] | None = None) -> int:
         for i in slowest:
             logger.info("  %-40s %7.1f ms (collector %5.1f), again %7.1f ms (collector %5.1f)",
                         queries[i][0][:40], *first[i], *second[i])
+    kept = searcher.posting_cache
+    logger.info("posting cache: %d lists, %.0f MB (budget %.0f MB), %d hits, %d misses",
+                len(kept), kept.nbytes / 2**20, kept.budget / 2**20, kept.hits, kept.misses)
     return 0
 
 
