@@ -31,74 +31,10 @@ from .counting import Matches, count_listed, leaf_cache
 from .phrases import phrase_documents
 from .posting_cache import PostingCache
 from .postings import SegmentPostings
+from .scored import NOTHING, Scored, boosted, intersection, union, within
 from .whoosh_internals import NoArrayForm, bm25f_parameters
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class Scored:
-    ids: np.ndarray  # document numbers, ascending, unique (int64)
-    scores: np.ndarray  # float64, same length
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-
-_NOTHING = Scored(np.zeros(0, dtype=np.int64), np.zeros(0))
-# A union of at least a sixteenth as many postings as the segment has documents is summed
-# densely (_union).
-_DENSE_SHARE = 16
-
-
-def _union(parts: list[Scored], doc_count: int) -> Scored:
-    """The documents of any part, their scores added (in the parts' order, as Whoosh adds
-    them). A large union (a word over several fields and aliases, a prefix's hundred words)
-    is summed over every document number of the segment, which costs less than sorting it."""
-    parts = [part for part in parts if len(part)]
-    if len(parts) <= 1:
-        return parts[0] if parts else _NOTHING
-    ids = np.concatenate([part.ids for part in parts])
-    weights = np.concatenate([p.scores for p in parts])
-    if len(ids) * _DENSE_SHARE >= doc_count:
-        present = np.zeros(doc_count, dtype=bool)
-        present[ids] = True
-        unique = np.flatnonzero(present)
-        return Scored(unique, np.bincount(ids, weights=weights, minlength=doc_count)[unique])
-    unique, inverse = np.unique(ids, return_inverse=True)
-    scores = np.bincount(inverse, weights=weights, minlength=len(unique))
-    return Scored(unique, scores)
-
-
-def _positions_in(ids: np.ndarray, within: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Where each of `ids` is in `within` (both ascending and unique), and whether it is
-    there: a binary search for each, cheaper than sorting both when `ids` are the fewer."""
-    if not len(within):
-        return np.zeros(len(ids), dtype=np.int64), np.zeros(len(ids), dtype=bool)
-    at = np.minimum(np.searchsorted(within, ids), len(within) - 1)
-    return at, within[at] == ids
-
-
-def _intersection(parts: list[Scored]) -> Scored:
-    parts = sorted(parts, key=len)  # the rarest first: each step only shrinks
-    result = parts[0]
-    for part in parts[1:]:
-        if not len(result):
-            break
-        at, found = _positions_in(result.ids, part.ids)
-        result = Scored(result.ids[found], result.scores[found] + part.scores[at[found]])
-    return result
-
-
-def _within(scored: Scored, allowed: Scored, keep: bool = True) -> Scored:
-    _at, inside = _positions_in(scored.ids, allowed.ids)
-    if not keep:
-        inside = ~inside
-    return Scored(scored.ids[inside], scored.scores[inside])
-
-
-def _boosted(scored: Scored, boost: float) -> Scored:
-    return scored if boost == 1.0 else Scored(scored.ids, scored.scores * boost)
 
 
 class _SegmentEvaluator:
@@ -127,28 +63,28 @@ class _SegmentEvaluator:
         if isinstance(query, Q.Term):
             return self._term(query.fieldname, query.text, query.boost)
         if isinstance(query, Q.Require):
-            return _within(self.evaluate(query.a), self.evaluate(query.b))
+            return within(self.evaluate(query.a), self.evaluate(query.b))
         if isinstance(query, Q.AndNot):
-            return _within(self.evaluate(query.a), self.evaluate(query.b), keep=False)
+            return within(self.evaluate(query.a), self.evaluate(query.b), keep=False)
         if self._term_and_phrase(query):
-            return _boosted(self._phrase_within(*query.subqueries), query.boost)
+            return boosted(self._phrase_within(*query.subqueries), query.boost)
         if isinstance(query, Q.And) and type(query) is Q.And:
             positive = [q for q in query.subqueries if not isinstance(q, Q.Not)]
             if not positive:
                 raise NoArrayForm("a query of NOTs alone")
-            result = _intersection([self.evaluate(q) for q in positive])
+            result = intersection([self.evaluate(q) for q in positive])
             for negated in (q for q in query.subqueries if isinstance(q, Q.Not)):
-                result = _within(result, self.evaluate(negated.query), keep=False)
+                result = within(result, self.evaluate(negated.query), keep=False)
                 # Whoosh matches a NOT with an InverseMatcher, which scores 1.0 everywhere
                 result = Scored(result.ids, result.scores + 1.0)
-            return _boosted(result, query.boost)
+            return boosted(result, query.boost)
         if isinstance(query, Q.Or) and type(query) is Q.Or:
             if query.scale is not None or query.minmatch:
                 raise NoArrayForm("a scaled OR")
-            return _boosted(_union([self.evaluate(q) for q in query.subqueries],
+            return boosted(union([self.evaluate(q) for q in query.subqueries],
                                   self.postings.doc_count), query.boost)
         if query is Q.NullQuery or isinstance(query, type(Q.NullQuery)):
-            return _NOTHING
+            return NOTHING
         if isinstance(query, Q.Phrase) and query.slop == 1 and self._positional(query):
             return self._phrase(query)
         if isinstance(query, (Q.Phrase, Q.MultiTerm, Q.TermRange)):
@@ -158,11 +94,11 @@ class _SegmentEvaluator:
     def _term(self, fieldname: str, text, boost: float) -> Scored:
         btext = self._bytes(fieldname, text)
         if btext is None:
-            return _NOTHING
+            return NOTHING
         ids, tf = self.postings.term(fieldname, btext)
         if not len(ids):
-            return _NOTHING
-        return _boosted(Scored(ids, self._scores(fieldname, btext, ids, tf)), boost)
+            return NOTHING
+        return boosted(Scored(ids, self._scores(fieldname, btext, ids, tf)), boost)
 
     def _bytes(self, fieldname: str, text) -> bytes | None:
         if fieldname not in self.searcher.schema:
@@ -188,19 +124,19 @@ class _SegmentEvaluator:
         return (query.fieldname in schema and schema[query.fieldname].format is not None
                 and schema[query.fieldname].format.supports("positions"))
 
-    def _phrase(self, query: Q.Phrase, within: np.ndarray | None = None) -> Scored:
+    def _phrase(self, query: Q.Phrase, among: np.ndarray | None = None) -> Scored:
         """Scored as Whoosh scores a phrase: the sum of its words' scores (a repeated word
-        counts each time); `within`: only among these documents."""
+        counts each time); `among`: only among these documents."""
         words = [self._bytes(query.fieldname, word) for word in query.words]
         if not words or None in words:
-            return _NOTHING
+            return NOTHING
         ids, frequencies = phrase_documents(self.postings, query.fieldname, words,
-                                            self._term_documents, self._decoded, within)
+                                            self._term_documents, self._decoded, among)
         if not len(ids):
-            return _NOTHING
+            return NOTHING
         scores = sum(self._scores(query.fieldname, word, ids, frequencies[word])
                      for word in words)
-        return _boosted(Scored(ids, scores), query.boost)
+        return boosted(Scored(ids, scores), query.boost)
 
     def _term_and_phrase(self, query) -> bool:
         """A term AND a phrase (a split of a phrase across passages: parsing's crossings)."""
@@ -215,8 +151,8 @@ class _SegmentEvaluator:
         are in thousands (the same matches and scores as the AND of both)."""
         scored = self.evaluate(term)
         if not len(scored):
-            return _NOTHING
-        return _intersection([scored, self._phrase(phrase, scored.ids)])
+            return NOTHING
+        return intersection([scored, self._phrase(phrase, scored.ids)])
 
     def _whoosh_matches(self, query) -> Scored:
         """Whoosh's own matcher for this part, every match listed with its score."""
@@ -279,7 +215,7 @@ def rank(searcher, query, cache: PostingCache | None = None, index: str = "") ->
         ids.append(scored.ids + offset)
         scores.append(scored.scores)
     if not ids:
-        return Ranked(_NOTHING.ids, _NOTHING.scores)
+        return Ranked(NOTHING.ids, NOTHING.scores)
     return Ranked(np.concatenate(ids), np.concatenate(scores))
 
 
