@@ -18,6 +18,7 @@ from indexer.gazetteer import Gazetteer
 from indexer.search_index import SegmentSearcher, add_many, remove_from_index
 from indexer.search_index.array_search import rank
 from indexer.search_index.counting import count_listed, count_matches
+from indexer.search_index.posting_cache import PostingCache
 from indexer.search_index.querying import FACETS
 
 SEGMENTS = 6000
@@ -48,10 +49,13 @@ def test_the_archive_has_several_index_segments_and_deletions(searcher) -> None:
     assert any(reader.has_deletions() for reader in leaves)
 
 
-def _compare(searcher: SegmentSearcher, text: str, **filters) -> int:
+def _compare(searcher: SegmentSearcher, text: str, cache: PostingCache | None = None,
+             **filters) -> int:
+    """The query's matches and scores with arrays against Whoosh's; with `cache`, through
+    the posting cache (posting_cache.py) as the site runs them."""
     whoosh = searcher._searcher()
     _parsed, query = searcher.whoosh_query(text, **filters)  # prefixes and fuzzy words expanded
-    ranked = rank(whoosh, query)
+    ranked = rank(whoosh, query, cache, str(searcher.index_dir))
     reference = [(hit.docnum, hit.score) for hit in whoosh.search(query, limit=None)]
     expected = dict(reference)
     label = f"{text!r} {filters}"
@@ -78,6 +82,36 @@ def test_drawn_queries_match_whoosh(archive, searcher, kind: str) -> None:
     found = [_compare(searcher, text, **{k: v for k, v in kw.items() if k != "facets"})
              for text, kw in queries]
     assert sum(found) > 0
+
+
+@pytest.mark.parametrize("kind", ["term", "and", "phrase", "prefix", "entity"])
+def test_drawn_queries_through_the_posting_cache_match_whoosh(archive, searcher,
+                                                             kind: str) -> None:
+    """Every list kept (min_postings=1), so that every read goes through the cache: decoded
+    on the first query (a miss), read from it on the second (a hit), deletions applied after
+    it; both times the matches and scores are Whoosh's."""
+    cache = PostingCache(min_postings=1)
+    for text, kw in _drawn(archive, kind, 15):
+        filters = {k: v for k, v in kw.items() if k != "facets"}
+        _compare(searcher, text, cache, **filters)
+        misses = cache.misses
+        _compare(searcher, text, cache, **filters)
+        assert cache.misses == misses, text
+    assert cache.hits and len(cache)
+
+
+def test_phrases_across_passages_and_operators_through_the_posting_cache_match_whoosh(
+        archive, searcher) -> None:
+    cache = PostingCache(min_postings=1)
+    _path, transcripts, _removed = archive
+    item = transcripts[5]
+    crossing = ['"' + " ".join(_words(first.text)[-2:] + _words(second.text)[:2]) + '"'
+                for first, second in zip(item.segments, item.segments[1:])]
+    texts = [*crossing[:6], '"de la"', '"of the"', '"il y a"', "securite NOT nato",
+             "secur* OR def*", "exact:" + crossing[0]]
+    for text in texts * 2:  # the second time from the cache
+        _compare(searcher, text, cache)
+    assert sum(_compare(searcher, text, cache) for text in crossing[:6]) > 0
 
 
 def _words(text: str) -> list[str]:

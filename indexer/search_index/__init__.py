@@ -7,6 +7,8 @@
   `phrase_forms`: the forms of a quoted phrase searched (pairs, stems, across passages);
 - `array_search`, `postings`, `phrases`: that tree evaluated with numpy over the posting
   lists, scored as Whoosh scores (Whoosh itself walks every match in Python);
+  `scored`: the set operations of the query tree on scored documents; `posting_cache`:
+  frequent terms' lists decoded once and kept, bounded, per index segment;
 - `whoosh_internals`: the only module that touches Whoosh's private structures (the array
   path's and bulk writing's); on another Whoosh version, or on any failure in the array path,
   queries go through Whoosh's own searcher, with the same results;

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import threading
 import traceback
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,54 +29,12 @@ from whoosh import query as Q
 from . import whoosh_internals
 from .counting import Matches, count_listed, leaf_cache
 from .phrases import phrase_documents
+from .posting_cache import PostingCache
 from .postings import SegmentPostings
+from .scored import NOTHING, Scored, boosted, intersection, union, within
 from .whoosh_internals import NoArrayForm, bm25f_parameters
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class Scored:
-    ids: np.ndarray  # document numbers, ascending, unique (int64)
-    scores: np.ndarray  # float64, same length
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-
-_NOTHING = Scored(np.zeros(0, dtype=np.int64), np.zeros(0))
-
-
-def _union(parts: list[Scored]) -> Scored:
-    parts = [part for part in parts if len(part)]
-    if len(parts) <= 1:
-        return parts[0] if parts else _NOTHING
-    ids = np.concatenate([part.ids for part in parts])
-    unique, inverse = np.unique(ids, return_inverse=True)
-    scores = np.bincount(inverse, weights=np.concatenate([p.scores for p in parts]),
-                         minlength=len(unique))
-    return Scored(unique, scores)
-
-
-def _intersection(parts: list[Scored]) -> Scored:
-    parts = sorted(parts, key=len)  # the rarest first: each step only shrinks
-    result = parts[0]
-    for part in parts[1:]:
-        if not len(result):
-            break
-        ids, mine, theirs = np.intersect1d(result.ids, part.ids, assume_unique=True,
-                                           return_indices=True)
-        result = Scored(ids, result.scores[mine] + part.scores[theirs])
-    return result
-
-
-def _within(scored: Scored, allowed: Scored, keep: bool = True) -> Scored:
-    inside = np.isin(scored.ids, allowed.ids, assume_unique=True, invert=not keep)
-    return Scored(scored.ids[inside], scored.scores[inside])
-
-
-def _boosted(scored: Scored, boost: float) -> Scored:
-    return scored if boost == 1.0 else Scored(scored.ids, scored.scores * boost)
 
 
 class _SegmentEvaluator:
@@ -104,27 +63,28 @@ class _SegmentEvaluator:
         if isinstance(query, Q.Term):
             return self._term(query.fieldname, query.text, query.boost)
         if isinstance(query, Q.Require):
-            return _within(self.evaluate(query.a), self.evaluate(query.b))
+            return within(self.evaluate(query.a), self.evaluate(query.b))
         if isinstance(query, Q.AndNot):
-            return _within(self.evaluate(query.a), self.evaluate(query.b), keep=False)
+            return within(self.evaluate(query.a), self.evaluate(query.b), keep=False)
         if self._term_and_phrase(query):
-            return _boosted(self._phrase_within(*query.subqueries), query.boost)
+            return boosted(self._phrase_within(*query.subqueries), query.boost)
         if isinstance(query, Q.And) and type(query) is Q.And:
             positive = [q for q in query.subqueries if not isinstance(q, Q.Not)]
             if not positive:
                 raise NoArrayForm("a query of NOTs alone")
-            result = _intersection([self.evaluate(q) for q in positive])
+            result = intersection([self.evaluate(q) for q in positive])
             for negated in (q for q in query.subqueries if isinstance(q, Q.Not)):
-                result = _within(result, self.evaluate(negated.query), keep=False)
+                result = within(result, self.evaluate(negated.query), keep=False)
                 # Whoosh matches a NOT with an InverseMatcher, which scores 1.0 everywhere
                 result = Scored(result.ids, result.scores + 1.0)
-            return _boosted(result, query.boost)
+            return boosted(result, query.boost)
         if isinstance(query, Q.Or) and type(query) is Q.Or:
             if query.scale is not None or query.minmatch:
                 raise NoArrayForm("a scaled OR")
-            return _boosted(_union([self.evaluate(q) for q in query.subqueries]), query.boost)
+            return boosted(union([self.evaluate(q) for q in query.subqueries],
+                                  self.postings.doc_count), query.boost)
         if query is Q.NullQuery or isinstance(query, type(Q.NullQuery)):
-            return _NOTHING
+            return NOTHING
         if isinstance(query, Q.Phrase) and query.slop == 1 and self._positional(query):
             return self._phrase(query)
         if isinstance(query, (Q.Phrase, Q.MultiTerm, Q.TermRange)):
@@ -134,11 +94,11 @@ class _SegmentEvaluator:
     def _term(self, fieldname: str, text, boost: float) -> Scored:
         btext = self._bytes(fieldname, text)
         if btext is None:
-            return _NOTHING
+            return NOTHING
         ids, tf = self.postings.term(fieldname, btext)
         if not len(ids):
-            return _NOTHING
-        return _boosted(Scored(ids, self._scores(fieldname, btext, ids, tf)), boost)
+            return NOTHING
+        return boosted(Scored(ids, self._scores(fieldname, btext, ids, tf)), boost)
 
     def _bytes(self, fieldname: str, text) -> bytes | None:
         if fieldname not in self.searcher.schema:
@@ -164,19 +124,19 @@ class _SegmentEvaluator:
         return (query.fieldname in schema and schema[query.fieldname].format is not None
                 and schema[query.fieldname].format.supports("positions"))
 
-    def _phrase(self, query: Q.Phrase, within: np.ndarray | None = None) -> Scored:
+    def _phrase(self, query: Q.Phrase, among: np.ndarray | None = None) -> Scored:
         """Scored as Whoosh scores a phrase: the sum of its words' scores (a repeated word
-        counts each time); `within`: only among these documents."""
+        counts each time); `among`: only among these documents."""
         words = [self._bytes(query.fieldname, word) for word in query.words]
         if not words or None in words:
-            return _NOTHING
+            return NOTHING
         ids, frequencies = phrase_documents(self.postings, query.fieldname, words,
-                                            self._term_documents, self._decoded, within)
+                                            self._term_documents, self._decoded, among)
         if not len(ids):
-            return _NOTHING
+            return NOTHING
         scores = sum(self._scores(query.fieldname, word, ids, frequencies[word])
                      for word in words)
-        return _boosted(Scored(ids, scores), query.boost)
+        return boosted(Scored(ids, scores), query.boost)
 
     def _term_and_phrase(self, query) -> bool:
         """A term AND a phrase (a split of a phrase across passages: parsing's crossings)."""
@@ -191,8 +151,8 @@ class _SegmentEvaluator:
         are in thousands (the same matches and scores as the AND of both)."""
         scored = self.evaluate(term)
         if not len(scored):
-            return _NOTHING
-        return _intersection([scored, self._phrase(phrase, scored.ids)])
+            return NOTHING
+        return intersection([scored, self._phrase(phrase, scored.ids)])
 
     def _whoosh_matches(self, query) -> Scored:
         """Whoosh's own matcher for this part, every match listed with its score."""
@@ -227,17 +187,22 @@ class Ranked:
         return [(int(self.ids[i]), float(self.scores[i])) for i in order[:count]]
 
 
-def _segment_postings(leaf_searcher) -> SegmentPostings:
+def _segment_postings(leaf_searcher, cache: PostingCache | None = None,
+                      index: str = "") -> SegmentPostings:
     """Kept on the leaf searcher until it is reopened after a commit (like counting.py's
-    facet columns): the field lengths are read once per index segment."""
-    cache = leaf_cache(leaf_searcher)
-    if "array-postings" not in cache:
-        cache["array-postings"] = SegmentPostings(leaf_searcher.reader())
-    return cache["array-postings"]
+    facet columns): the field lengths are read once per index segment. `cache`, `index`:
+    frequent terms' lists kept across queries (posting_cache.py), for the index `index`."""
+    cache_of_leaf = leaf_cache(leaf_searcher)
+    key = ("array-postings", cache, index)
+    if key not in cache_of_leaf:
+        cache_of_leaf[key] = SegmentPostings(leaf_searcher.reader(), cache, index)
+    return cache_of_leaf[key]
 
 
-def rank(searcher, query) -> Ranked:
-    """All the matches of `query` in the index `searcher` reads, with their scores.
+def rank(searcher, query, cache: PostingCache | None = None, index: str = "") -> Ranked:
+    """All the matches of `query` in the index `searcher` reads, with their scores; `cache`
+    keeps frequent terms' decoded lists for the next queries, under the key `index` (the
+    index folder).
 
     Raises NoArrayForm when the query has a part with no array form, and for every query
     when the fast path is off (whoosh_internals.FAST_PATH: another Whoosh version)."""
@@ -245,13 +210,33 @@ def rank(searcher, query) -> Ranked:
         raise NoArrayForm(f"the fast path is off: {whoosh_internals.disabled_reason()}")
     ids, scores = [], []
     for leaf, offset in searcher.leaf_searchers():
-        evaluator = _SegmentEvaluator(searcher, leaf, _segment_postings(leaf))
+        evaluator = _SegmentEvaluator(searcher, leaf, _segment_postings(leaf, cache, index))
         scored = evaluator.evaluate(query)
         ids.append(scored.ids + offset)
         scores.append(scored.scores)
     if not ids:
-        return Ranked(_NOTHING.ids, _NOTHING.scores)
+        return Ranked(NOTHING.ids, NOTHING.scores)
     return Ranked(np.concatenate(ids), np.concatenate(scores))
+
+
+def warm(searcher, cache: PostingCache, index: str, words: Iterable[str],
+         fieldname: str = "text") -> None:
+    """Decode into `cache` the lists of `words` in `fieldname` of each index segment of
+    `searcher` not warmed yet (posting_cache.py: the common words, on opening a searcher).
+    A failure is logged like the array path's (`_report`) and leaves the cache cold."""
+    if not whoosh_internals.FAST_PATH or fieldname not in searcher.schema:
+        return
+    field = searcher.schema[fieldname]
+    terms = sorted({token.encode() for word in words
+                    for token in field.process_text(word, mode="query")})
+    try:
+        for leaf, _offset in searcher.leaf_searchers():
+            postings = _segment_postings(leaf, cache, index)
+            if cache.first_to_warm(index, postings.segment):
+                for btext in terms:
+                    postings.warm(fieldname, btext)
+    except Exception as exc:  # not swallowed: logged once per kind; queries read as before
+        _report(exc)
 
 
 # Failures of the array path already logged with their traceback: (type, file, line) of where
@@ -274,14 +259,16 @@ def _report(exc: Exception) -> None:
         logger.debug("the fast search path failed again (%s: %s)", type(exc).__name__, exc)
 
 
-def ranked_page(searcher, query, limit: int,
-                facets: dict[str, str] | None) -> tuple[list[tuple[int, float]], Matches] | None:
+def ranked_page(searcher, query, limit: int, facets: dict[str, str] | None,
+                cache: PostingCache | None = None,
+                index: str = "") -> tuple[list[tuple[int, float]], Matches] | None:
     """The `limit` best (document, score) and the exact total and `facets`, with arrays;
     None when the query is to be searched by Whoosh's own searcher instead: a query with no
     array form, the fast path off (both expected, not logged), or any failure here (logged
-    once per kind: see `_report`), e.g. a Whoosh internal that changed (whoosh_internals)."""
+    once per kind: see `_report`), e.g. a Whoosh internal that changed (whoosh_internals).
+    `cache`, `index`: as for `rank`."""
     try:
-        ranked = rank(searcher, query)
+        ranked = rank(searcher, query, cache, index)
         return ranked.top(limit), count_listed(searcher, ranked.ids, facets)
     except NoArrayForm as exc:
         logger.debug("searched with Whoosh alone: %s", exc)

@@ -5,7 +5,7 @@ Whoosh intersects the phrase's words as a fixed binary tree ("to the the collabo
 the candidates are the rarest word's documents (one posting list, read as arrays); each
 other word, rarest first, keeps the candidates it occurs in, reading only the blocks of its
 list that hold one (postings.positions_at), then the rarest word's own positions are read
-for the candidates left, and the positions decide: word i at p + i.
+for the candidates left, and the positions decide: word i at p + i, compared as arrays.
 A phrase of common words arrives here as its pairs (see the package docstring), whose
 positions are those of the words, so the same check holds.
 """
@@ -16,14 +16,34 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .postings import SegmentPostings
+from .postings import Found, SegmentPostings
+
+# A (document, start) pair as one integer: document index * _STRIDE + start position.
+_STRIDE = np.int64(2**32)
 
 
-def _consecutive(positions: list[list[int]]) -> bool:
-    """Whether word i of the phrase is at p + i for some p (positions per phrase word)."""
-    later = [set(p) for p in positions[1:]]
-    return any(all(start + i in words for i, words in enumerate(later, 1))
-               for start in positions[0])
+def _keep(found: tuple[np.ndarray, np.ndarray], mask: np.ndarray):
+    """(counts, positions) of the documents `mask` keeps."""
+    counts, positions = found
+    return counts[mask], positions[np.repeat(mask, counts)]
+
+
+def _consecutive(count: int, positions: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """Of `count` documents, those where word i of the phrase is at p + i for some p:
+    `positions[i]` is word i's (counts, positions) in each document. Each word gives the
+    set of (document, p) it allows; the phrase is where all of them agree."""
+    starts = None
+    for i, (counts, flat) in enumerate(positions):
+        doc = np.repeat(np.arange(count, dtype=np.int64), counts)
+        allowed = doc * _STRIDE + (flat - i)
+        allowed = allowed[flat >= i]  # the phrase cannot start before the first word
+        starts = (np.unique(allowed) if starts is None
+                  else np.intersect1d(starts, allowed))
+        if not len(starts):
+            break
+    keep = np.zeros(count, dtype=bool)
+    keep[(starts // _STRIDE)] = True
+    return keep
 
 
 def phrase_documents(postings: SegmentPostings, fieldname: str, words: list[bytes],
@@ -46,25 +66,23 @@ def phrase_documents(postings: SegmentPostings, fieldname: str, words: list[byte
         return np.zeros(0, dtype=np.int64), {}
     distinct = sorted(frequency, key=frequency.__getitem__)
     # The rarest word's documents, its positions only where the others occur too (read last):
-    # decoding them is a Python call a document, and most candidates are dropped on the way.
+    # most candidates are dropped on the way.
     if within is not None:
         docs, order = within, distinct
     else:
         docs = (documents(fieldname, distinct[0]) if documents
                 else postings.term(fieldname, distinct[0])[0])
         order = [*distinct[1:], distinct[0]]
-    positions: dict[bytes, list[list[int]]] = {}
+    positions: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
     for word in order:
-        found = postings.positions_at(fieldname, word, docs, decoded)
-        present = np.array([p is not None for p in found], dtype=bool)
-        docs = docs[present]
+        found: Found = postings.positions_at(fieldname, word, docs, decoded)
+        docs = docs[found.present]
         for earlier in positions:  # keep every word's lists aligned with `docs`
-            positions[earlier] = [p for p, keep in zip(positions[earlier], present) if keep]
-        positions[word] = [p for p in found if p is not None]
+            positions[earlier] = _keep(positions[earlier], found.present)
+        positions[word] = found.counts, found.positions
         if not len(docs):
             return docs, {}
-    keep = np.array([_consecutive([positions[word][i] for word in words])
-                     for i in range(len(docs))], dtype=bool)
-    frequencies = {word: np.array([len(p) for p in lists], dtype=np.float64)[keep]
-                   for word, lists in positions.items()}
+    keep = _consecutive(len(docs), [positions[word] for word in words])
+    frequencies = {word: counts[keep].astype(np.float64)
+                   for word, (counts, _flat) in positions.items()}
     return docs[keep], frequencies

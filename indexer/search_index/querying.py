@@ -15,7 +15,7 @@ from pathlib import Path
 from ..gazetteer import Gazetteer
 from ..quote_results import QuoteResults
 from ..results import QuerySyntaxError, SearchResults, check_source
-from .array_search import ranked_page
+from .array_search import ranked_page, warm
 from .counting import TOTAL_BOUND, count_matches
 from .hits import crossings, entity_matcher, make_hit, matched_terms
 from .opening import open_for_reading
@@ -27,8 +27,11 @@ from .parsing import (
     parse_query,
     words_read_stems,
 )
+from .posting_cache import PostingCache, shared_cache
+from .postings import segment_id
 from .quoting import check_quote, find_quote
 from .require import Require
+from .schema import COMMON_WORDS
 from .suggesting import suggest
 
 logger = logging.getLogger(__name__)
@@ -44,12 +47,20 @@ class SegmentSearcher:
 
     Each thread keeps its own Whoosh searcher (they are not shared across threads), reuses it
     from request to request, and opens a new one only when a writer has committed since.
+    Frequent terms' decoded posting lists are kept across queries and threads in
+    `posting_cache` (the process's own by default: posting_cache.py); opening a new searcher
+    drops those of the index segments a commit merged away and, with `warm`, decodes the
+    common words' lists of the new segments (posting_cache.py says why).
     """
 
-    def __init__(self, index_dir: Path, gazetteer: Gazetteer, count_bound: int = TOTAL_BOUND):
+    def __init__(self, index_dir: Path, gazetteer: Gazetteer, count_bound: int = TOTAL_BOUND,
+                 posting_cache: PostingCache | None = None, warm: bool = True):
         self.index_dir = index_dir
         self.gazetteer = gazetteer
         self.count_bound = count_bound  # for queries Whoosh runs itself (counting.py)
+        self.posting_cache = shared_cache() if posting_cache is None else posting_cache
+        self._cache_key = str(Path(index_dir).resolve())
+        self.warm_on_open = warm
         self._local = threading.local()
 
     def _searcher(self):
@@ -66,6 +77,10 @@ class SegmentSearcher:
         if ix is None:
             return None
         searcher = ix.searcher()
+        self.posting_cache.retain(self._cache_key, (
+            segment_id(leaf.reader()) for leaf, _offset in searcher.leaf_searchers()))
+        if self.warm_on_open:
+            warm(searcher, self.posting_cache, self._cache_key, COMMON_WORDS)
         # The pairs marker is written only together with a commit: read it when the searcher
         # is opened or refreshed, not on every query.
         self._local.searcher = searcher
@@ -93,7 +108,8 @@ class SegmentSearcher:
         fields = ({name: field for name, field in FACETS.items() if field in searcher.schema}
                   if facets else None)
         # With arrays; else (no array form, the fast path off or failing) by Whoosh itself.
-        top, matches = (ranked_page(searcher, query, page * per_page, fields)
+        top, matches = (ranked_page(searcher, query, page * per_page, fields,
+                                    self.posting_cache, self._cache_key)
                         or self._whoosh_search(searcher, query, page * per_page, fields))
         matched = matched_terms(parsed, searcher.reader())
         is_wanted = entity_matcher(self.gazetteer, matched)

@@ -21,6 +21,7 @@ import logging
 
 import numpy as np
 import whoosh
+from whoosh.formats import Positions
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
@@ -106,6 +107,65 @@ class PostingBlocks:
             return False
         self._matcher._goto(self._matcher._nextoffset)
         return True
+
+
+# A `Positions` value as whoosh-reloaded 2.7.5 writes it: the count (4 bytes, big-endian), then
+# the pickle (protocol 2) of the list of position deltas. Deltas under 256 are pickled as
+# "K" and one byte, so a value of n such deltas has a fixed layout, read below without
+# unpickling: for n == 1 `\x80\x02]q\x00 K d a .` (13 bytes), else
+# `\x80\x02]q\x00 ( K d K d ... e .` (12 + 2n bytes).
+_PICKLE_HEAD = np.frombuffer(b"\x80\x02]q\x00", dtype=np.uint8)
+_K = ord("K")
+
+
+def positions_of(fmt, values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """The positions of each of `values` (posting values of a field of format `fmt`): their
+    counts and all of them in a row (int64), as `fmt.decode_positions` gives them one by one.
+
+    Unpickling each value is a Python call per document; a common word's candidates are
+    thousands. Values of the fixed layout above (every delta under 256: passages are short)
+    are read with numpy, any other value with `fmt.decode_positions`."""
+    count = len(values)
+    if not count:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    lengths = np.fromiter(map(len, values), dtype=np.int64, count=count)
+    if type(fmt) is not Positions or lengths.min() < 13:
+        return _positions_one_by_one(fmt, values)
+    data = np.frombuffer(b"".join(values), dtype=np.uint8)
+    starts = np.cumsum(lengths) - lengths
+    head = data[starts[:, None] + np.arange(4)].astype(np.int64)
+    counts = (head[:, 0] << 24) | (head[:, 1] << 16) | (head[:, 2] << 8) | head[:, 3]
+    single = counts == 1
+    fixed = (lengths == np.where(single, 13, 12 + 2 * counts)) & (counts >= 1)
+    fixed &= (data[starts[:, None] + 4 + np.arange(5)] == _PICKLE_HEAD).all(axis=1)
+    first = starts + np.where(single, 9, 10)  # the first "K"
+    fixed &= single | (data[np.minimum(starts + 9, len(data) - 1)] == ord("("))
+    fixed_counts = np.where(fixed, counts, 0)
+    total = int(fixed_counts.sum())
+    ends = np.cumsum(fixed_counts)
+    within = np.arange(total) - np.repeat(ends - fixed_counts, fixed_counts)
+    opcodes = np.repeat(first, fixed_counts) + 2 * within
+    if total and not (data[opcodes] == _K).all():
+        return _positions_one_by_one(fmt, values)
+    deltas = data[opcodes + 1].astype(np.int64)
+    if not fixed.all():  # a long passage's value: decoded one by one, put in its place
+        parts = np.split(deltas, ends[:-1])
+        for i in np.flatnonzero(~fixed):
+            parts[i] = np.diff(np.array(fmt.decode_positions(values[i]), dtype=np.int64),
+                               prepend=0)
+            counts[i] = len(parts[i])
+        deltas = np.concatenate(parts)
+    positions = np.cumsum(deltas)
+    before = np.cumsum(counts) - counts  # where each value's positions begin
+    positions -= np.repeat(np.concatenate(([0], positions))[before], counts)
+    return counts, positions
+
+
+def _positions_one_by_one(fmt, values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    decoded = [fmt.decode_positions(value) for value in values]
+    counts = np.fromiter(map(len, decoded), dtype=np.int64, count=len(decoded))
+    flat = [p for positions in decoded for p in positions]
+    return counts, np.array(flat, dtype=np.int64)
 
 
 def posting_blocks(reader, fieldname: str, btext: bytes) -> PostingBlocks | None:
