@@ -7,8 +7,6 @@ joined to a path: media are found through their transcript, by validated video i
 from __future__ import annotations
 
 import logging
-import threading
-from dataclasses import dataclass
 from pathlib import Path
 
 from indexer.config import Settings
@@ -18,27 +16,9 @@ from indexer.search_index import SegmentSearcher
 from indexer.store import TranscriptNotFound, is_video_id, iter_video_ids, load_transcript
 
 from .transcript_cache import SizedLRU, Stamp, stamp_of
+from .video_summaries import SummaryStore, VideoSummary
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class VideoSummary:
-    video_id: str
-    title: str
-    date: str
-    speaker: str
-    event: str
-    duration: float
-    language: str
-    languages: list[str]
-    has_video: bool
-
-    @classmethod
-    def of(cls, t: Transcript) -> VideoSummary:
-        m = t.metadata
-        return cls(t.video_id, m.title, m.date, m.speaker, m.event, t.duration, t.language,
-                   t.languages, t.media.has_video)
 
 
 DEFAULT_CACHE_BYTES = 256 * 1024 * 1024
@@ -55,8 +35,7 @@ class Archive:
         self._cache: SizedLRU[Transcript] = SizedLRU(cache_bytes)
         # What the listings show of each video: a few hundred bytes a video, kept for all of
         # them, so that the home page reads only the transcripts saved since it last looked.
-        self._lock = threading.Lock()
-        self._summaries: dict[str, tuple[Stamp, VideoSummary]] = {}
+        self._summaries = SummaryStore(settings.data_dir)
 
     def reload_gazetteer(self) -> None:
         """After the gazetteer changed (a name added from find and replace)."""
@@ -80,10 +59,8 @@ class Archive:
                 found.append(self._summary(video_id))
             except (TranscriptNotFound, ValueError, KeyError) as exc:
                 logger.warning("skipping unreadable transcript %s: %s", video_id, exc)
-        with self._lock:  # forget the videos removed since
-            listed = {v.video_id for v in found}
-            for video_id in [v for v in self._summaries if v not in listed]:
-                del self._summaries[video_id]
+        self._summaries.keep_only({v.video_id for v in found})
+        self._summaries.save()
         return sorted(found, key=lambda v: (v.date, v.title), reverse=True)
 
     def _stamp(self, video_id: str) -> Stamp:
@@ -98,16 +75,14 @@ class Archive:
         transcript parsed for a listing is not cached: a walk over the whole archive would
         push out the ones readers are reading."""
         stamp = self._stamp(video_id)
-        with self._lock:
-            known = self._summaries.get(video_id)
-        if known and known[0] == stamp:
-            return known[1]
+        known = self._summaries.get(video_id, stamp)
+        if known is not None:
+            return known
         transcript = self._cache.get(video_id, stamp)
         if transcript is None:
             transcript = load_transcript(self.settings.transcripts_dir, video_id)
         summary = VideoSummary.of(transcript)
-        with self._lock:
-            self._summaries[video_id] = (stamp, summary)
+        self._summaries.put(stamp, summary)
         return summary
 
     def media_path(self, video_id: str) -> Path:

@@ -98,6 +98,29 @@ def test_the_listing_parses_each_transcript_once_and_does_not_fill_the_cache(
     assert len(archive._summaries) == VIDEOS - 1
 
 
+def test_a_restarted_site_lists_from_the_saved_summaries(settings: Settings,
+                                                         monkeypatch) -> None:
+    listed = Archive(settings).videos()
+    read: list[str] = []
+
+    def counting_load(transcripts_dir: Path, video_id: str) -> Transcript:
+        read.append(video_id)
+        return load_transcript(transcripts_dir, video_id)
+
+    monkeypatch.setattr("search_app.archive.load_transcript", counting_load)
+    assert Archive(settings).videos() == listed and read == []
+    # Changed while the site was down: that one transcript is read again.
+    save_transcript(settings.transcripts_dir, make_transcript(5, title="Edited offline"))
+    again = Archive(settings).videos()
+    assert read == [f"{5:016x}"]
+    assert [v.title for v in again if v.video_id == f"{5:016x}"] == ["Edited offline"]
+    # A summaries file cut short (or of another format) is ignored, then written anew.
+    summaries = settings.data_dir / "video-summaries.json"
+    summaries.write_text(summaries.read_text(encoding="utf-8")[:100], encoding="utf-8")
+    assert Archive(settings).videos() == again and len(read) == 1 + VIDEOS
+    assert Archive(settings).videos() == again and len(read) == 1 + VIDEOS
+
+
 def test_an_updated_transcript_is_read_again(settings: Settings) -> None:
     archive = Archive(settings)
     video_id = f"{2:016x}"
