@@ -7,6 +7,7 @@ joined to a path: media are found through their transcript, by validated video i
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 from indexer.config import Settings
@@ -27,6 +28,7 @@ DEFAULT_CACHE_BYTES = 256 * 1024 * 1024
 class Archive:
     def __init__(self, settings: Settings, cache_bytes: int = DEFAULT_CACHE_BYTES):
         self.settings = settings
+        self._transcripts_dir = str(settings.transcripts_dir)
         self.gazetteer = Gazetteer.load(settings.gazetteer_path)
         self.searcher = SegmentSearcher(settings.index_dir, self.gazetteer)
         # Parsed transcripts, bounded (TRANSCRIPT_CACHE_MB): the player, exports and the
@@ -57,16 +59,17 @@ class Archive:
         for video_id in iter_video_ids(self.settings.transcripts_dir):
             try:
                 found.append(self._summary(video_id))
-            except (TranscriptNotFound, ValueError, KeyError) as exc:
+            except (OSError, ValueError, KeyError) as exc:  # KeyError: TranscriptNotFound too
                 logger.warning("skipping unreadable transcript %s: %s", video_id, exc)
         self._summaries.keep_only({v.video_id for v in found})
         self._summaries.save()
         return sorted(found, key=lambda v: (v.date, v.title), reverse=True)
 
     def _stamp(self, video_id: str) -> Stamp:
-        path = self.settings.transcripts_dir / f"{video_id}.json"
+        # A string path: the listings stat every transcript, and pathlib's joins cost more.
+        path = os.path.join(self._transcripts_dir, f"{video_id}.json")
         try:
-            return stamp_of(path.stat())
+            return stamp_of(os.stat(path))
         except FileNotFoundError:
             raise TranscriptNotFound(video_id) from None
 

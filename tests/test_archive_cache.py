@@ -14,7 +14,7 @@ from conftest import app_over
 
 from indexer.config import Settings
 from indexer.records import MediaInfo, Metadata, Segment, Transcript
-from indexer.store import load_transcript, save_transcript, transcript_path
+from indexer.store import iter_video_ids, load_transcript, save_transcript, transcript_path
 from search_app.archive import Archive, VideoSummary
 from search_app.transcript_cache import SizedLRU, Stamp
 
@@ -185,3 +185,16 @@ def test_the_bound_comes_from_the_app_config(settings: Settings, tmp_path_factor
     assert app.extensions["archive"]._cache.max_bytes == 512 * 1024
     assert app_over(settings.data_dir, tmp_path_factory).extensions["archive"]._cache \
         .max_bytes == 256 * 1024 * 1024
+
+
+def test_the_listing_skips_what_is_not_a_transcript(settings: Settings) -> None:
+    folder = settings.transcripts_dir
+    (folder / "notes.json").write_text("{}", encoding="utf-8")
+    (folder / f"{1:016x}.json.bak").write_text("{}", encoding="utf-8")
+    (folder / f".{1:016x}.json.tmp1234").write_text("{", encoding="utf-8")  # a save under way
+    (folder / f"{99:016x}.json").mkdir()  # not even a file
+    assert list(iter_video_ids(folder)) == [f"{n:016x}" for n in range(VIDEOS)] + [f"{99:016x}"]
+    assert [v.video_id for v in Archive(settings).videos()] == \
+        [f"{n:016x}" for n in reversed(range(VIDEOS))]
+    assert list(iter_video_ids(settings.data_dir / "nowhere")) == []
+    assert list(iter_video_ids(folder / "notes.json")) == []
