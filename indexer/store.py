@@ -69,7 +69,13 @@ def has_transcript(transcripts_dir: Path, video_id: str) -> bool:
 
 
 def iter_video_ids(transcripts_dir: Path) -> Iterator[str]:
-    if transcripts_dir.is_dir():
-        for path in sorted(transcripts_dir.glob("*.json")):
-            if is_video_id(path.stem):
-                yield path.stem
+    """The ids of every transcript, in order. Plain names from os.scandir: at thousands of
+    videos, pathlib's objects cost more than the listing itself (the site's home page)."""
+    try:
+        names = sorted(entry.name for entry in os.scandir(transcripts_dir))
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    for name in names:
+        stem, _, extension = name.rpartition(".")
+        if extension == "json" and is_video_id(stem):
+            yield stem

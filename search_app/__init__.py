@@ -45,7 +45,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     settings = site_settings(app)
-    app.extensions["archive"] = Archive(settings)
+    app.extensions["archive"] = Archive(
+        settings, cache_bytes=int(float(app.config["TRANSCRIPT_CACHE_MB"]) * 1024 * 1024))
 
     urls.init_app(app)
     headers.init_app(app)

@@ -7,8 +7,7 @@ joined to a path: media are found through their transcript, by validated video i
 from __future__ import annotations
 
 import logging
-import threading
-from dataclasses import dataclass
+import os
 from pathlib import Path
 
 from indexer.config import Settings
@@ -17,35 +16,28 @@ from indexer.records import Transcript
 from indexer.search_index import SegmentSearcher
 from indexer.store import TranscriptNotFound, is_video_id, iter_video_ids, load_transcript
 
+from .transcript_cache import SizedLRU, Stamp, stamp_of
+from .video_summaries import SummaryStore, VideoSummary
+
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class VideoSummary:
-    video_id: str
-    title: str
-    date: str
-    speaker: str
-    event: str
-    duration: float
-    language: str
-    languages: list[str]
-    has_video: bool
-
-    @classmethod
-    def of(cls, t: Transcript) -> VideoSummary:
-        m = t.metadata
-        return cls(t.video_id, m.title, m.date, m.speaker, m.event, t.duration, t.language,
-                   t.languages, t.media.has_video)
+DEFAULT_CACHE_BYTES = 256 * 1024 * 1024
 
 
 class Archive:
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, cache_bytes: int = DEFAULT_CACHE_BYTES):
         self.settings = settings
+        self._transcripts_dir = str(settings.transcripts_dir)
         self.gazetteer = Gazetteer.load(settings.gazetteer_path)
         self.searcher = SegmentSearcher(settings.index_dir, self.gazetteer)
-        self._lock = threading.Lock()
-        self._cache: dict[str, tuple[float, Transcript]] = {}
+        # Parsed transcripts, bounded (TRANSCRIPT_CACHE_MB): the player, exports and the
+        # quote finder read them again and again, but an archive of thousands of hours
+        # does not fit in the server's memory.
+        self._cache: SizedLRU[Transcript] = SizedLRU(cache_bytes)
+        # What the listings show of each video: a few hundred bytes a video, kept for all of
+        # them, so that the home page reads only the transcripts saved since it last looked.
+        self._summaries = SummaryStore(settings.data_dir)
 
     def reload_gazetteer(self) -> None:
         """After the gazetteer changed (a name added from find and replace)."""
@@ -57,29 +49,44 @@ class Archive:
         """The transcript of an indexed video; TranscriptNotFound for anything else."""
         if not is_video_id(video_id):
             raise TranscriptNotFound(video_id)
-        path = self.settings.transcripts_dir / f"{video_id}.json"
-        try:
-            mtime = path.stat().st_mtime
-        except FileNotFoundError:
-            raise TranscriptNotFound(video_id) from None
-        with self._lock:
-            cached = self._cache.get(video_id)
-        if cached and cached[0] == mtime:
-            return cached[1]
-        transcript = load_transcript(self.settings.transcripts_dir, video_id)
-        with self._lock:
-            self._cache[video_id] = (mtime, transcript)
-        return transcript
+        stamp = self._stamp(video_id)
+        return self._cache.get_or_load(
+            video_id, stamp, lambda: load_transcript(self.settings.transcripts_dir, video_id))
 
     def videos(self) -> list[VideoSummary]:
         """Every transcribed video, newest date first."""
         found = []
         for video_id in iter_video_ids(self.settings.transcripts_dir):
             try:
-                found.append(VideoSummary.of(self.transcript(video_id)))
-            except (TranscriptNotFound, ValueError, KeyError) as exc:
+                found.append(self._summary(video_id))
+            except (OSError, ValueError, KeyError) as exc:  # KeyError: TranscriptNotFound too
                 logger.warning("skipping unreadable transcript %s: %s", video_id, exc)
+        self._summaries.keep_only({v.video_id for v in found})
+        self._summaries.save()
         return sorted(found, key=lambda v: (v.date, v.title), reverse=True)
+
+    def _stamp(self, video_id: str) -> Stamp:
+        # A string path: the listings stat every transcript, and pathlib's joins cost more.
+        path = os.path.join(self._transcripts_dir, f"{video_id}.json")
+        try:
+            return stamp_of(os.stat(path))
+        except FileNotFoundError:
+            raise TranscriptNotFound(video_id) from None
+
+    def _summary(self, video_id: str) -> VideoSummary:
+        """A video's summary, read from its transcript only when the file changed. A
+        transcript parsed for a listing is not cached: a walk over the whole archive would
+        push out the ones readers are reading."""
+        stamp = self._stamp(video_id)
+        known = self._summaries.get(video_id, stamp)
+        if known is not None:
+            return known
+        transcript = self._cache.get(video_id, stamp)
+        if transcript is None:
+            transcript = load_transcript(self.settings.transcripts_dir, video_id)
+        summary = VideoSummary.of(transcript)
+        self._summaries.put(stamp, summary)
+        return summary
 
     def media_path(self, video_id: str) -> Path:
         """The media file of an indexed video, if it is still where it was indexed."""

@@ -13,6 +13,9 @@ class DefaultConfig:
     LOW_CONFIDENCE = 0.5  # words Whisper was less sure of are marked in the transcript
     MAX_CONTENT_LENGTH = 1 * 1024 * 1024  # refuse large bodies (the upload page has its own:)
     MAX_UPLOAD_MB = 2048  # largest media file an archivist may upload (/upload), in MB
+    # Transcripts kept parsed for the player, exports and the quote finder, least recently
+    # used out first: in MB of their JSON files (parsed, they take a few times that).
+    TRANSCRIPT_CACHE_MB = 256
     MAX_OFFICIAL_TEXT_BYTES = None  # largest official text (edit panel); None: the indexer's 20 MB
     JSON_SORT_KEYS = False
     SEND_FILE_MAX_AGE_DEFAULT = 3600

@@ -40,6 +40,11 @@ def test_the_search_page_links_to_the_quote_finder(client) -> None:
     form = soup_of(client, "/quote?ui=en").find("form", class_="quote-form")
     assert form["method"] == "get" and form.find("textarea", attrs={"name": "q"})
     assert form.find("label", attrs={"for": "quote-text"})
+    # French typography: a no-break space before the colon, which is in the translation.
+    intro = soup_of(client, "/?ui=fr").find("a", href="/quote").parent
+    assert intro.text.startswith("Trouver une citation\u00a0: collez une phrase"), intro.text
+    assert soup_of(client, "/?ui=en").find("a", href="/quote").parent.text.startswith(
+        "Find a quote: paste a sentence")
 
 
 def test_a_misremembered_quote_shows_the_place_the_diff_and_the_links(client, archive) -> None:

@@ -5,7 +5,9 @@ same placeholders as the English. `make translations` adds a new string to it, u
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable
+from pathlib import Path
 
 import pytest
 from babel.messages.catalog import Catalog, Message
@@ -129,3 +131,38 @@ def test_the_checks_name_each_kind_of_fault() -> None:
         "the header is fuzzy: pybabel compile would skip the whole catalogue"]
     assert format_errors(faulty) == ["'%(name)s is ready.': unknown named placeholder 'nom'"]
 
+
+
+# A translated string followed in the template by a colon, semicolon, question or exclamation
+# mark (past closing tags): the punctuation escapes translation, and French never gets the
+# non-breaking space its typography puts before it ("Trouver une citation : collez…").
+GLUED_PUNCTUATION = re.compile(r"""\{\{\s*_\((?:[^()]|\([^()]*\))*\)\s*\}\}(?:\s*</\w+>)*[:;?!]""")
+
+
+def glued_punctuation(templates: Path) -> list[str]:
+    found = []
+    for path in sorted(templates.rglob("*.html")):
+        text = path.read_text(encoding="utf-8")
+        for match in GLUED_PUNCTUATION.finditer(text):
+            line = text.count("\n", 0, match.start()) + 1
+            found.append(f"{path.relative_to(templates)}:{line}: {match.group(0)}")
+    return found
+
+
+def test_no_punctuation_is_glued_to_a_translated_string_in_a_template(tmp_path: Path) -> None:
+    found = glued_punctuation(ROOT / "search_app" / "templates")
+    assert not found, ("put the punctuation inside the translated string (French: a no-break "
+                       "space before : ; ? !):\n" + "\n".join(found))
+    (tmp_path / "a.html").write_text(
+        '<a href="{{ url_for(\'x\') }}">{{ _("Find a quote") }}</a>: {{ _("paste") }}\n'
+        '{{ _("Shown") }} {{ _("%(n)s left", n=f(1)) }}?\n', encoding="utf-8")
+    assert glued_punctuation(tmp_path) == [
+        'a.html:1: {{ _("Find a quote") }}</a>:', 'a.html:2: {{ _("%(n)s left", n=f(1)) }}?']
+
+
+def test_french_punctuation_that_is_moved_into_strings_keeps_a_no_break_space(
+        french: Catalog) -> None:
+    for msgid in ("%(find_a_quote)s: paste a sentence as remembered to see where it was "
+                  "really said.", "Citation:", "Check against delivery: %(title)s"):
+        message = french.get(msgid)
+        assert message is not None and "\u00a0:" in message.string, msgid
