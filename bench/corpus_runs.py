@@ -16,10 +16,11 @@ import multiprocessing
 import resource
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bench.report import ROOT
+from indexer.engines.base import DEFAULT_BATCH_SIZE
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +40,9 @@ class Config:
     compute_type: str = "int8"
     vad: bool = True  # bare/batched only: the pipeline always cuts at VAD pauses
     prompt: bool = True  # pipeline only: the gazetteer prompt
+    batch_size: int = DEFAULT_BATCH_SIZE  # pipeline: windows decoded together; batched: its own
+    diarize: bool = False  # pipeline only: speakers told apart (off unless a section asks)
+    official: bool = False  # pipeline only: each file's reference text aligned as its official
 
 
 @dataclass
@@ -126,14 +130,21 @@ class _PipelineRunner:
         if not models_link.exists():
             models_link.symlink_to(models_dir.resolve(), target_is_directory=True)
         options = IndexOptions(engine=config.engine, force=True, prompt=config.prompt,
+                               diarize=config.diarize,
                                engine_options=EngineOptions(beam_size=config.beam_size,
-                                                            compute_type=config.compute_type))
+                                                            compute_type=config.compute_type,
+                                                            batch_size=config.batch_size))
         self.indexer = Indexer(Settings(data_dir=data_dir), options)
+        self.official = config.official
         self.indexer.engine, self.indexer.tagger  # load before timing
 
     def run(self, path: Path) -> FileRun:
         from indexer.store import load_transcript
 
+        if self.official:  # `--official-text`: the human reference, else the silver one
+            text = next((t for t in (path.with_suffix(".ref.txt"), path.with_suffix(".silver.txt"))
+                         if t.is_file()), None)
+            self.indexer.options = replace(self.indexer.options, official_text=text)
         outcome = self.indexer.index_file(path)
         if outcome.status != "indexed":
             raise RuntimeError(f"{path.name}: {outcome.reason}")
@@ -168,7 +179,7 @@ class _FasterWhisperRunner:
         started = time.perf_counter()
         audio = load_audio(path)
         decoded = time.perf_counter()
-        options = {"batch_size": 8} if self.config.kind == "batched" else {}
+        options = {"batch_size": self.config.batch_size} if self.config.kind == "batched" else {}
         segments, info = self.model.transcribe(audio, beam_size=self.config.beam_size,
                                                vad_filter=self.config.vad,
                                                word_timestamps=True, **options)

@@ -21,7 +21,7 @@ from .cli_group import SpeechSearchGroup
 from .corrections_command import history, revert_command
 from .decode import iter_media_files
 from .delivery_command import delivery
-from .engines import ENGINE_NAMES, EngineOptions
+from .engines import DEFAULT_BATCH_SIZE, ENGINE_NAMES, MAX_BATCH_SIZE, EngineOptions
 from .export import FORMATS, clock, export
 from .gazetteer import Gazetteer
 from .jobs.commands import enqueue_files, jobs, worker
@@ -84,6 +84,11 @@ def _check_date(ctx, param, value: str | None) -> str | None:
                    "revision: `speechsearch revert` brings them back).")
 @click.option("--beam-size", type=click.IntRange(1, 10), default=5, show_default=True,
               help="Beam search width: 1 is faster, 5 more accurate.")
+@click.option("--batch-size", type=click.IntRange(1, MAX_BATCH_SIZE), default=None,
+              metavar="N",
+              help="Speech windows (up to 30 s each) decoded together: faster, and a little "
+                   f"more memory per window. 1 turns batching off. Default "
+                   f"SPEECHSEARCH_BATCH_SIZE, else {DEFAULT_BATCH_SIZE}.")
 @click.option("--no-prompt", is_flag=True,
               help="Do not bias recognition toward the gazetteer's names.")
 @click.option("--official-text", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -100,7 +105,8 @@ def _check_date(ctx, param, value: str | None) -> str | None:
 @click.pass_context
 def index(ctx: click.Context, paths: tuple[Path, ...], engine: str, model: str, language: str,
           title: str | None, date: str | None, speaker: str | None, event: str | None,
-          force: bool, discard_corrections: bool, beam_size: int, no_prompt: bool,
+          force: bool, discard_corrections: bool, beam_size: int, batch_size: int | None,
+          no_prompt: bool,
           official_text: Path | None, speakers: int | None, no_diarize: bool, queue: bool,
           data_dir: Path | None) -> None:
     """Transcribe and index media files or folders (searched recursively).
@@ -125,7 +131,9 @@ def index(ctx: click.Context, paths: tuple[Path, ...], engine: str, model: str, 
         language=None if language == "auto" else language.lower(),
         metadata=Metadata(title=title or "", date=date or "", speaker=speaker or "",
                           event=event or ""),
-        engine_options=EngineOptions(beam_size=beam_size), official_text=official_text,
+        engine_options=EngineOptions(beam_size=beam_size,
+                                     batch_size=batch_size or settings.batch_size),
+        official_text=official_text,
         diarize=not no_diarize, speakers=speakers,
         discard_corrections=discard_corrections,
     )
@@ -148,6 +156,7 @@ def index(ctx: click.Context, paths: tuple[Path, ...], engine: str, model: str, 
                                            ("--model", model != "base"),
                                            ("--language", language != "auto"),
                                            ("--beam-size", beam_size != 5),
+                                           ("--batch-size", batch_size is not None),
                                            ("--no-prompt", no_prompt),
                                            ("--speakers", speakers is not None),
                                            ("--no-diarize", no_diarize)) if value]

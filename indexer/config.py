@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .engines.base import DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE
+from .errors import UsageError
 from .gazetteer import BUNDLED_GAZETTEER
 from .language import DEFAULT_LANGUAGES
 
@@ -20,6 +22,15 @@ def parse_languages(value: str | None) -> tuple[str, ...]:
 
 def _env(name: str, default: str | None = None) -> str | None:
     return os.environ.get(f"SPEECHSEARCH_{name}") or default
+
+
+def batch_size_from_env() -> int:
+    """SPEECHSEARCH_BATCH_SIZE, checked: a typo must not stop a worker with a traceback."""
+    value = _env("BATCH_SIZE", str(DEFAULT_BATCH_SIZE)) or ""
+    if not value.strip().isdigit() or not 1 <= int(value) <= MAX_BATCH_SIZE:
+        raise UsageError(f"SPEECHSEARCH_BATCH_SIZE={value!r}: give a whole number from 1 to "
+                         f"{MAX_BATCH_SIZE} (windows decoded together; 1 turns batching off).")
+    return int(value)
 
 
 @dataclass(frozen=True)
@@ -41,6 +52,8 @@ class Settings:
     index_lock_seconds: float = 60.0
     # The longest text an archivist may give one passage (corrections/edits.py)
     max_passage_chars: int = 2000
+    # Speech windows (up to 30 s each) decoded together by faster-whisper (engines/batching.py)
+    batch_size: int = DEFAULT_BATCH_SIZE
 
     @classmethod
     def from_env(cls, data_dir: str | Path | None = None,
@@ -52,7 +65,8 @@ class Settings:
                    job_stale_seconds=float(_env("JOB_STALE_SECONDS", "60")),
                    job_visibility_timeout=int(_env("JOB_VISIBILITY_TIMEOUT", "3600")),
                    index_lock_seconds=float(_env("INDEX_LOCK_SECONDS", "60")),
-                   max_passage_chars=int(_env("MAX_PASSAGE_CHARS", "2000")))
+                   max_passage_chars=int(_env("MAX_PASSAGE_CHARS", "2000")),
+                   batch_size=batch_size_from_env())
 
     @property
     def index_dir(self) -> Path:

@@ -3,7 +3,8 @@
 decode -> chunking (VAD chunks, packed into windows of at most 30 s) -> per window: audio
 language ID of each chunk, engine transcription of each run of same-language chunks with a
 prompt biased toward the archive's names, hallucination clean-up, times mapped back to the
-file, per-segment language. Why windows: docs/transcription-design.md.
+file, per-segment language. Up to the engine's `batch_size` windows go to the engine at once,
+to be decoded together. Why windows and batches: docs/transcription-design.md.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .chunking import ChunkingOptions, Window, pack_chunks, speech_chunks
-from .engines import Engine
+from .engines import Engine, Request
 from .errors import SpeechSearchError
 from .hallucination import clean_segments, text_of
 from .language import best, label_segment, restrict
@@ -72,7 +73,8 @@ def transcribe_audio(
     language to an initial prompt (the archive's names, to bias spelling toward them).
     `clock`, if given, accumulates the time of the vad, language and transcription stages.
     `encodings`, if given and the engine keeps them (`window_frames`), receives each
-    transcribed window's encoder output, in file order.
+    transcribed window's encoder output, in file order. The engine's `batch_size` windows
+    are transcribed at a time.
     """
     clock = clock or StageClock()
     chunking = chunking or ChunkingOptions()
@@ -82,44 +84,68 @@ def transcribe_audio(
         raise NoSpeechError("only silence or noise: no speech found")
     prompts = prompts or {}
     segments: list[Segment] = []
-    for window in windows:
-        samples = window.samples(audio)
-        if language:
-            forced = {code: float(code == language) for code in {language, *languages}}
-            chunk_probs = [forced] * len(window.chunks)
-        else:
-            with clock.stage("language"):
-                chunk_probs = [restrict(probs, languages)
-                               for probs in engine.detect_languages(samples, window.spans)]
-        labels = [best(probs)[0] for probs in chunk_probs]
-        for chunk, probs in zip(window.chunks, chunk_probs):
-            logger.debug("chunk %.1f-%.1f s: %s (%.2f)", chunk.start, chunk.end, *best(probs))
-        # A window is transcribed whole when its chunks agree (the encoder pass of the
-        # language ID is reused); at a language switch, each run is its own, shorter window.
-        position = 0
-        for run_language, run in itertools.groupby(labels):
-            indices = list(range(position, position + len(list(run))))
-            position += len(indices)
-            part = window if len(indices) == len(labels) else window.select(indices)
-            part_samples = samples if part is window else part.samples(audio)
+    size = max(1, engine.batch_size)
+    for first in range(0, len(windows), size):
+        # The language of every chunk of `size` windows, then their transcription at once:
+        # the engine may decode them together (engines/batching.py).
+        jobs = [job for window in windows[first:first + size]
+                for job in _jobs(engine, window, audio, languages, language, prompts,
+                                 encodings is not None, clock)]
+        with clock.stage("transcription"):
+            results = engine.transcribe_batch([job.request for job in jobs])
+        for job, result in zip(jobs, results):
             with clock.stage("transcription"):
-                found = clean_segments(engine.transcribe(part_samples, run_language,
-                                                         prompts.get(run_language)))
-                frames = (engine.window_frames(part.duration)
-                          if encodings is not None and hasattr(engine, "window_frames")
-                          else None)
-                if frames is not None:
-                    encodings.append(EncodedWindow.of(frames, part))
+                found = clean_segments(result.segments)
+                if encodings is not None and result.frames is not None:
+                    encodings.append(EncodedWindow.of(result.frames, job.part))
             with clock.stage("language"):
-                for segment, index in to_file_times(found, part):
+                for segment, index in to_file_times(found, job.part):
                     if language:
                         segment.language, segment.language_probability = language, 1.0
                     else:
-                        label_segment(segment, chunk_probs[indices[index]], languages)
+                        label_segment(segment, job.chunk_probs[job.indices[index]], languages)
                     segments.append(segment)
             if progress is not None:
-                progress(part.chunks[-1].end)
+                progress(job.part.chunks[-1].end)
     return segments
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One run of same-language chunks of a window, and what its segments are labelled with."""
+
+    part: Window
+    indices: list[int]  # its chunks' positions in the window
+    chunk_probs: list[dict[str, float]]  # language probabilities of the window's chunks
+    request: Request
+
+
+def _jobs(engine: Engine, window: Window, audio: np.ndarray, languages: Sequence[str],
+          language: str | None, prompts: dict[str, str], keep_frames: bool,
+          clock: StageClock) -> list[_Job]:
+    """The window's language runs: the whole window when its chunks agree (the encoder pass
+    of the language ID is reused); at a language switch, each run is its own, shorter window."""
+    samples = window.samples(audio)
+    if language:
+        forced = {code: float(code == language) for code in {language, *languages}}
+        chunk_probs = [forced] * len(window.chunks)
+    else:
+        with clock.stage("language"):
+            chunk_probs = [restrict(probs, languages)
+                           for probs in engine.detect_languages(samples, window.spans)]
+    labels = [best(probs)[0] for probs in chunk_probs]
+    for chunk, probs in zip(window.chunks, chunk_probs):
+        logger.debug("chunk %.1f-%.1f s: %s (%.2f)", chunk.start, chunk.end, *best(probs))
+    jobs, position = [], 0
+    for run_language, run in itertools.groupby(labels):
+        indices = list(range(position, position + len(list(run))))
+        position += len(indices)
+        part = window if len(indices) == len(labels) else window.select(indices)
+        part_samples = samples if part is window else part.samples(audio)
+        jobs.append(_Job(part, indices, chunk_probs,
+                         Request(part_samples, run_language, prompts.get(run_language),
+                                 keep_frames)))
+    return jobs
 
 
 def to_file_times(segments: list[Segment], window: Window) -> list[tuple[Segment, int]]:

@@ -1,5 +1,16 @@
 """Speech-to-text engines behind one interface (`Engine`), chosen by name with `load_engine`."""
 
-from .base import ENGINE_NAMES, Engine, EngineError, EngineOptions, load_engine
+from .base import (
+    DEFAULT_BATCH_SIZE,
+    ENGINE_NAMES,
+    MAX_BATCH_SIZE,
+    Engine,
+    EngineError,
+    EngineOptions,
+    Request,
+    Transcribed,
+    load_engine,
+)
 
-__all__ = ["ENGINE_NAMES", "Engine", "EngineError", "EngineOptions", "load_engine"]
+__all__ = ["DEFAULT_BATCH_SIZE", "ENGINE_NAMES", "MAX_BATCH_SIZE", "Engine", "EngineError",
+           "EngineOptions", "Request", "Transcribed", "load_engine"]

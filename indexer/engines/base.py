@@ -1,9 +1,10 @@
 """The engine interface: detect the spoken language of each chunk of a window, then
 transcribe the window (or the part of it in one language).
 
-Engines see one window at a time: consecutive speech chunks (cut at pauses by
-`indexer.chunking`) packed into at most 30 s. Each chunk gets its own language, so a file
-that switches between French and English gets each part in its own language.
+Engines see windows: consecutive speech chunks (cut at pauses by `indexer.chunking`) packed
+into at most 30 s. Each chunk gets its own language, so a file that switches between French
+and English gets each part in its own language. Up to `batch_size` windows (or same-language
+parts of them) are transcribed in one `transcribe_batch` call, which may decode them together.
 """
 
 from __future__ import annotations
@@ -15,11 +16,16 @@ from typing import Protocol
 
 import numpy as np
 
+from ..decode import SAMPLE_RATE
 from ..errors import SpeechSearchError
 from ..records import Segment
 from ..whisper_models import resolve_model
 
 ENGINE_NAMES = ("faster-whisper", "openai-whisper")
+# Windows decoded together: chosen from the batch-size table of docs/benchmarks.md
+# (transcription section: speed and peak memory per batch size on two cores).
+DEFAULT_BATCH_SIZE = 8
+MAX_BATCH_SIZE = 32
 
 
 class EngineError(SpeechSearchError, RuntimeError):
@@ -31,11 +37,33 @@ class EngineOptions:
     beam_size: int = 5
     compute_type: str = "int8"  # faster-whisper only: int8, float32...
     cpu_threads: int = 0  # 0: all cores
+    batch_size: int = DEFAULT_BATCH_SIZE  # windows decoded together (faster-whisper only)
+
+
+@dataclass(frozen=True)
+class Request:
+    """One window (or one same-language part of it) to transcribe."""
+
+    audio: np.ndarray
+    language: str
+    prompt: str | None
+    keep_frames: bool = False  # also return its encoder frames (`window_frames`)
+
+    @property
+    def duration(self) -> float:
+        return len(self.audio) / SAMPLE_RATE
+
+
+@dataclass(frozen=True)
+class Transcribed:
+    segments: list[Segment]
+    frames: np.ndarray | None = None  # float16, 50 a second, when kept and the engine can
 
 
 class Engine(Protocol):
     name: str
     model_name: str
+    batch_size: int  # how many requests transcribe_batch is best given at once
 
     def detect_language(self, audio: np.ndarray) -> dict[str, float]:
         """Probability of each language code for 16 kHz mono audio."""
@@ -47,6 +75,9 @@ class Engine(Protocol):
 
     def transcribe(self, audio: np.ndarray, language: str, prompt: str | None) -> list[Segment]:
         """Segments with word timings, relative to the start of `audio`."""
+
+    def transcribe_batch(self, requests: Sequence[Request]) -> list[Transcribed]:
+        """transcribe() of each request, in order, maybe decoded together."""
 
 
 def load_engine(name: str, model: str, models_dir: Path,

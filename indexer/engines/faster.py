@@ -11,6 +11,8 @@ second): the decoder's language step cross-attends to those frames only. On the 
 the bilingual fixture this gives the same language as encoding each chunk alone
 (docs/transcription-design.md), for one small decoder step per chunk instead of an encoder
 pass.
+
+Windows are transcribed `batch_size` at a time, their decoder calls batched (batching.py).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import threading
 from collections.abc import Iterator, Sequence
 
 import ctranslate2
@@ -27,7 +30,8 @@ from faster_whisper.audio import pad_or_trim
 from ..decode import SAMPLE_RATE
 from ..records import Segment, Word
 from ..whisper_models import ModelRef
-from .base import EngineError, EngineOptions
+from .base import EngineError, EngineOptions, Request, Transcribed
+from .batching import BatchingModel, run_together
 
 WINDOW_SECONDS = 30.0  # Whisper's encoder window
 # Whisper's temperature fallback: decode again, sampling hotter, while the text loops
@@ -58,22 +62,30 @@ class FasterWhisperEngine:
             )
         except Exception as exc:  # hub errors, bad folders: one message for the CLI edge
             raise EngineError(f"faster-whisper cannot load model {ref.name!r}: {exc}") from exc
+        self.model.model = BatchingModel(self.model.model)
         self._encode_uncached = self.model.encode
-        self._last_encoded: tuple[np.ndarray, object] | None = None
+        # The language ID's encoder outputs of the windows about to be transcribed (one entry
+        # per window of a batch); transcribe() and transcribe_batch() drop them when done.
+        self._encoded: list[tuple[np.ndarray, object]] = []
         self.model.encode = self._encode  # every encoder call of the model goes through here
         self.encoder_calls = self.encoder_reuses = 0  # for tests and benchmarks
-        self._first_encoded = None  # transcribe()'s first encoder output, for window_frames
+        self._local = threading.local()  # .first: transcribe()'s first encoder output
+
+    @property
+    def batch_size(self) -> int:
+        return self.options.batch_size
 
     def _encode(self, features: np.ndarray):
-        last = self._last_encoded
-        if last is not None and np.array_equal(last[0], features):
-            self.encoder_reuses += 1  # transcribe() drops the entry when it is done
-            output = last[1]
+        found = next((output for cached, output in self._encoded
+                      if np.array_equal(cached, features)), None)
+        if found is not None:
+            self.encoder_reuses += 1
+            output = found
         else:
             self.encoder_calls += 1
             output = self._encode_uncached(features)
-        if self._first_encoded is None:
-            self._first_encoded = output
+        if getattr(self._local, "first", None) is None:
+            self._local.first = output
         return output
 
     def window_frames(self, seconds: float) -> np.ndarray | None:
@@ -81,9 +93,10 @@ class FasterWhisperEngine:
         (50 a second), as float16: what the official text's forced alignment needs of the
         window's audio, kept instead of encoding the window again (official/reuse.py).
         None if that call encoded nothing."""
-        if self._first_encoded is None:
+        first = getattr(self._local, "first", None)
+        if first is None:
             return None
-        frames = np.asarray(self._first_encoded)[0]
+        frames = np.asarray(first)[0]
         count = min(len(frames), math.ceil(seconds * len(frames) / WINDOW_SECONDS))
         return frames[:count].astype(np.float16)
 
@@ -97,7 +110,7 @@ class FasterWhisperEngine:
         # generate_segments' first window: all frames but the last, padded to 30 s.
         window = pad_or_trim(features[:, : min(extractor.nb_max_frames, features.shape[-1] - 1)])
         encoder_output = self._encode(window)
-        self._last_encoded = (window, encoder_output)
+        self._encoded.append((window, encoder_output))
         if len(spans) == 1:  # the whole window: what faster-whisper itself would ask
             return [self._languages(encoder_output)]
         frames = np.asarray(encoder_output)
@@ -113,24 +126,40 @@ class FasterWhisperEngine:
         return {token[2:-2]: probability for token, probability in results}
 
     def transcribe(self, audio: np.ndarray, language: str, prompt: str | None) -> list[Segment]:
-        self._first_encoded = None  # its first window: the cached language ID pass, or new
         try:
-            if prompt:
-                segments = []
-                for segment in self._decode(audio, language, prompt, PROMPTED):
-                    if _degenerate(segment):
-                        # The prompt is only a bias toward the archive's names. When the
-                        # prompted decoding loops or is unsure, the prompt is the first suspect
-                        # (radio noise made it loop): stop there, before the next window, and
-                        # retry without it ahead of Whisper's costly sampling fallback.
-                        logger.debug("prompted decoding failed its checks; again without it")
-                        segments = list(self._decode(audio, language, None, FALLBACK))
-                        break
-                    segments.append(segment)
-            else:
-                segments = list(self._decode(audio, language, None, FALLBACK))
+            return self._transcribe(audio, language, prompt)
         finally:
-            self._last_encoded = None  # the language ID's encoder output is used up
+            self._encoded.clear()  # the language ID's encoder outputs are used up
+
+    def transcribe_batch(self, requests: Sequence[Request]) -> list[Transcribed]:
+        """Each request's segments (and frames, when asked), the requests decoded together."""
+        def task(request: Request) -> Transcribed:
+            segments = self._transcribe(request.audio, request.language, request.prompt)
+            frames = (self.window_frames(request.duration) if request.keep_frames else None)
+            return Transcribed(segments, frames)
+
+        try:
+            return run_together(self.model.model, [lambda r=r: task(r) for r in requests])
+        finally:
+            self._encoded.clear()
+
+    def _transcribe(self, audio: np.ndarray, language: str, prompt: str | None
+                    ) -> list[Segment]:
+        self._local.first = None  # its first window: the cached language ID pass, or new
+        if prompt:
+            segments = []
+            for segment in self._decode(audio, language, prompt, PROMPTED):
+                if _degenerate(segment):
+                    # The prompt is only a bias toward the archive's names. When the
+                    # prompted decoding loops or is unsure, the prompt is the first suspect
+                    # (radio noise made it loop): stop there, before the next window, and
+                    # retry without it ahead of Whisper's costly sampling fallback.
+                    logger.debug("prompted decoding failed its checks; again without it")
+                    segments = list(self._decode(audio, language, None, FALLBACK))
+                    break
+                segments.append(segment)
+        else:
+            segments = list(self._decode(audio, language, None, FALLBACK))
         return [
             Segment(
                 start=s.start,

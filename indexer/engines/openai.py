@@ -16,7 +16,7 @@ import numpy as np
 from ..decode import SAMPLE_RATE
 from ..records import Segment, Word
 from ..whisper_models import ModelRef
-from .base import EngineError, EngineOptions
+from .base import EngineError, EngineOptions, Request, Transcribed
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +59,11 @@ class OpenAIWhisperEngine:
         # Each span encoded on its own: exact, and this engine is the slow reference anyway.
         return [self.detect_language(audio[int(start * SAMPLE_RATE):int(end * SAMPLE_RATE)])
                 for start, end in spans]
+
+    batch_size = 1  # PyTorch's decoding here is one window at a time
+
+    def transcribe_batch(self, requests: Sequence[Request]) -> list[Transcribed]:
+        return [Transcribed(self.transcribe(r.audio, r.language, r.prompt)) for r in requests]
 
     def transcribe(self, audio: np.ndarray, language: str, prompt: str | None) -> list[Segment]:
         beam = self.options.beam_size

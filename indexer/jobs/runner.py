@@ -70,7 +70,8 @@ def _process_gone(worker: str) -> bool:
 def make_indexer(queue: JobQueue, cpu_threads: int = 0) -> Indexer:
     """An Indexer for the queue's data dir; the model loads on its first job."""
     return Indexer(queue.settings,
-                   IndexOptions(engine_options=EngineOptions(cpu_threads=cpu_threads)))
+                   IndexOptions(engine_options=EngineOptions(
+                       cpu_threads=cpu_threads, batch_size=queue.settings.batch_size)))
 
 
 def threads_per_job(jobs_at_once: int, threads: int | None = None) -> int:
