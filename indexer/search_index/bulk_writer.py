@@ -5,7 +5,8 @@ side's, and says when they are off: FAST_PATH): what a build spends its CPU time
 - `_SmallBlocksPlain`: posting blocks of few postings stored without zlib;
 - `_BulkWriter`: a document's postings made straight from the token lists writing.py gives
   (most fields), with the same bytes Whoosh's formats make, each list grouped once even when
-  two fields index it (`stem_<lang>` and `phrase_stem_<lang>`).
+  two fields index it (`stem_<lang>` and `phrase_stem_<lang>`), in the writer processes of
+  a parallel build too (`_BulkMpWriter`).
 
 All three write what Whoosh writes or what it reads as its own (tests/test_bulk_writer.py
 compares every posting with Whoosh's own writer's): an index made here is opened, searched
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 from pickle import dumps
 
+from whoosh import multiproc
 from whoosh.formats import Existence, Frequency, Positions
 from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
@@ -184,13 +186,34 @@ class _BulkWriter(SegmentWriter):
         self.docnum += 1
 
 
+class _BulkTask(multiproc.SubWriterTask):
+    """A writer process of Whoosh's MpWriter that writes with `_BulkWriter`."""
+
+    def run(self):
+        # SubWriterTask.run makes its writer by whoosh.multiproc's global name; this runs in
+        # the writer's own process, whose copy of the module alone is changed.
+        multiproc.SegmentWriter = _BulkWriter
+        super().run()
+
+
+class _BulkMpWriter(multiproc.MpWriter):
+    """Whoosh's MpWriter (`procs` > 1) whose writer processes are `_BulkTask`s."""
+
+    def _new_task(self):
+        # MpWriter._new_task of whoosh-reloaded 2.7.5, with our task class.
+        task = _BulkTask(self.storage, self.indexname, self.jobqueue, self.resultqueue,
+                         self.subargs, self.multisegment)
+        self.tasks.append(task)
+        task.start()
+        return task
+
+
 def bulk_writer(ix, **kwargs):
-    """A writer of `ix` for bulk writing: `_BulkWriter` with `_BulkCodec`, Whoosh's own
-    writer and codec with the fast path off (or for `procs` > 1: Whoosh's processes make
-    their own writers)."""
+    """A writer of `ix` for bulk writing: `_BulkWriter` (`_BulkMpWriter` for `procs` > 1)
+    with `_BulkCodec`; Whoosh's own writer and codec with the fast path off."""
     if not whoosh_internals.FAST_PATH:
         return ix.writer(**kwargs)
     kwargs["codec"] = _BulkCodec()
     if kwargs.get("procs", 1) > 1:
-        return ix.writer(**kwargs)
+        return _BulkMpWriter(ix, **kwargs)
     return _BulkWriter(ix, **kwargs)
