@@ -465,7 +465,7 @@ def test_totals_are_exact_and_whoosh_s_stop_at_the_bound(index_dir, gazetteer) -
 
 
 def test_bulk_writing_leaves_an_index_of_whoosh_s_own_codec(index_dir) -> None:
-    """add_many writes with a codec subclass (whoosh_internals._BulkCodec); the index's table of
+    """add_many writes with a codec subclass (bulk_writer._BulkCodec); the index's table of
     contents must name Whoosh's W3Codec, so that opening an index never needs ours."""
     from whoosh import index as whoosh_index
     from whoosh.codec.whoosh3 import W3Codec

@@ -9,9 +9,9 @@
   lists, scored as Whoosh scores (Whoosh itself walks every match in Python);
   `scored`: the set operations of the query tree on scored documents; `posting_cache`:
   frequent terms' lists decoded once and kept, bounded, per index segment;
-- `whoosh_internals`: the only module that touches Whoosh's private structures (the array
-  path's and bulk writing's); on another Whoosh version, or on any failure in the array path,
-  queries go through Whoosh's own searcher, with the same results;
+- `whoosh_internals` and `bulk_writer`: the only modules that touch Whoosh's private
+  structures (the array path's; bulk writing's); on another Whoosh version, or on any
+  failure in the array path, queries go through Whoosh's own searcher, with the same results;
 - `quoting`: where a quote as remembered was said (candidates from the rarest words'
   postings, then an alignment of the words around them: indexer/quote_diff.py);
 - `counting`: facets, and totals up to a bound for the queries Whoosh runs; `require`:

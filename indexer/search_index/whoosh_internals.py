@@ -1,16 +1,19 @@
-"""Every use of Whoosh's private structures, in one place: the fence around the fast path.
+"""Every use of Whoosh's private structures, here and in bulk_writer.py (writing's): the
+fence around the fast path.
 
-The array path (array_search.py, postings.py, phrases.py) and bulk writing (writing.py) read
-what Whoosh keeps to itself, for speed (docs/search-design.md): the W3 codec's posting blocks
-(`_data`, `_goto`, `_maxid`, `_lastblock`, `_nextoffset`), a segment reader's per-document
-reader (`_perdoc`) and its length columns (`_cached_reader`, `_dbfile`, `_lenfield`), the
-deleted-documents set of a segment reader and BM25F's per-field B (`_field_B`). They are
-whoosh-reloaded 2.7.5's and may change in any release, so:
+The array path (array_search.py, postings.py, phrases.py) and bulk writing (writing.py,
+through bulk_writer.py) read what Whoosh keeps to itself, for speed (docs/search-design.md):
+the W3 codec's posting blocks (`_data`, `_goto`, `_maxid`, `_lastblock`, `_nextoffset`), a
+segment reader's per-document reader (`_perdoc`) and its length columns (`_cached_reader`,
+`_dbfile`, `_lenfield`), the deleted-documents set of a segment reader and BM25F's
+per-field B (`_field_B`); the writer's pool and per-document writer (bulk_writer.py). They
+are whoosh-reloaded 2.7.5's and may change in any release, so:
 
 - this module was written for WRITTEN_FOR; on any other Whoosh version (or one without the
   names it imports) FAST_PATH is False, a warning says so once at import, `rank` hands every
-  query to Whoosh's own searcher and writing uses Whoosh's own codec. Nothing else in the
-  package touches a private Whoosh name, so everything then runs on Whoosh's public API.
+  query to Whoosh's own searcher and writing uses Whoosh's own writer and codec. Nothing
+  else in the package (but bulk_writer.py, on the same FAST_PATH) touches a private Whoosh
+  name, so everything then runs on Whoosh's public API.
 - on the right version, any other failure inside the array path is caught by querying.py,
   logged once, and the query answered by Whoosh's own searcher with the same results.
 """
@@ -24,14 +27,14 @@ import whoosh
 from whoosh.formats import Positions
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.scoring import BM25F
-from whoosh.util.numeric import byte_to_length
 
 try:
     from whoosh.codec.whoosh3 import (
         LENGTHS_COLUMN,
-        W3Codec,
+        W3Codec,  # noqa: F401  (bulk_writer.py's, checked here with the rest)
         W3LeafMatcher,
         W3PerDocReader,
+        W3PostingsWriter,  # noqa: F401  (bulk_writer.py's)
         _lenfield,
     )
 except ImportError as exc:  # a Whoosh whose W3 codec is laid out otherwise
@@ -188,7 +191,7 @@ def deleted_documents(reader) -> frozenset[int]:
     return reader.deleted_docs_set if reader.has_deletions() else frozenset()
 
 
-def _length_bytes(perdoc: W3PerDocReader, fieldname: str) -> bytes | None:
+def length_bytes(perdoc: W3PerDocReader, fieldname: str) -> bytes | None:
     """A field's length column as stored: one byte per document (NumericColumn "B"), shorter
     than the segment when its last documents lack the field; None when no document has it."""
     column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
@@ -198,8 +201,8 @@ def _length_bytes(perdoc: W3PerDocReader, fieldname: str) -> bytes | None:
 
 
 def length_column(reader, fieldname: str) -> bytes | None:
-    """The length column of `fieldname` in one index segment (see `_length_bytes`)."""
-    return _length_bytes(reader._perdoc, fieldname)
+    """The length column of `fieldname` in one index segment (see `length_bytes`)."""
+    return length_bytes(reader._perdoc, fieldname)
 
 
 def bm25f_parameters(weighting) -> tuple[float, float] | None:
@@ -209,41 +212,3 @@ def bm25f_parameters(weighting) -> tuple[float, float] | None:
         return None
     return weighting.B, weighting.K1
 
-
-if FAST_PATH:
-    class _LengthsInMemory(W3PerDocReader):
-        """When a writer flushes its postings, Whoosh asks the length of the field in the
-        document for every posting (the block's min and max lengths), and W3 reads each one
-        from the column file: a read per posting, 15 % of bulk indexing in a profile. Here
-        each field's length column is read once."""
-
-        def __init__(self, storage, segment):
-            super().__init__(storage, segment)
-            self._columns_read: dict[str, bytes] = {}
-
-        def doc_field_length(self, docnum, fieldname, default=0):
-            lengths = self._columns_read.get(fieldname)
-            if lengths is None:
-                lengths = _length_bytes(self, fieldname)
-                if lengths is None:
-                    return default
-                self._columns_read[fieldname] = lengths
-            lbyte = lengths[docnum] if docnum < len(lengths) else 0
-            return byte_to_length(lbyte) if lbyte else None  # as W3PerDocReader does
-
-    class _BulkCodec(W3Codec):
-        """Whoosh's W3 codec with the length columns read once (`_LengthsInMemory`)."""
-
-        def per_document_reader(self, storage, segment):
-            return _LengthsInMemory(storage, segment)
-
-        def new_segment(self, storage, indexname):
-            # The index's table of contents pickles each segment's codec: it stays Whoosh's
-            # own, so that opening an index never needs this class.
-            return W3Codec().new_segment(storage, indexname)
-
-
-def bulk_codec():
-    """The codec for bulk writing (`_BulkCodec`), None (Whoosh's default) with the fast path
-    off."""
-    return _BulkCodec() if FAST_PATH else None

@@ -19,6 +19,7 @@ from whoosh.writing import CLEAR
 from ..gazetteer import Gazetteer
 from ..language import DEFAULT_LANGUAGES
 from ..records import SOURCES, Transcript
+from .bulk_writer import bulk_writer
 from .opening import open_for_reading, open_index, open_whatever_format, write_format
 from .schema import (
     BRIDGE,
@@ -36,7 +37,6 @@ from .schema import (
     phrase_stem_field,
     stem_field,
 )
-from .whoosh_internals import bulk_codec
 
 logger = logging.getLogger(__name__)
 
@@ -191,7 +191,7 @@ def add_many(index_dir: Path, transcripts: Iterable[Transcript], gazetteer: Gaze
         parallel = (isinstance(transcripts, Sequence) and
                     sum(len(t.reading()) for t in transcripts) >= PARALLEL_MIN_SEGMENTS)
     options = {"procs": 2, "multisegment": True} if parallel else {}
-    writer = ix.writer(timeout=timeout, limitmb=256, codec=bulk_codec(), **options)
+    writer = bulk_writer(ix, timeout=timeout, limitmb=256, **options)
     count = _write(writer, ix.schema, transcripts, gazetteer, replace=bool(ix.doc_count_all()))
     writer.commit()
     return count
@@ -208,7 +208,7 @@ def replace_all(index_dir: Path, transcripts: Iterable[Transcript], gazetteer: G
     if ix is None:
         return add_many(index_dir, transcripts, gazetteer, languages, parallel=False,
                         timeout=timeout)
-    writer = ix.writer(timeout=timeout, limitmb=256, codec=bulk_codec())
+    writer = bulk_writer(ix, timeout=timeout, limitmb=256)
     wanted = make_schema(languages)
     for name in ix.schema.names():  # the old documents go: their fields may go too
         writer.remove_field(name)
