@@ -1,6 +1,7 @@
-"""The index read in place over memory maps (mapped.py): no copy of its files in the process's
-own memory, the same results as Whoosh's own reading, and a searcher that keeps reading while
-a writer's commit deletes the segment files it has open."""
+"""The searcher's memory. The index read in place over memory maps (mapped.py): no copy of its
+files in the process's own memory, the same results as Whoosh's own reading, and a searcher
+that keeps reading while a writer's commit deletes the segment files it has open. Each
+thread's searcher shares the facet columns of the same index segments (counting.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import io
 import json
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ from whoosh.qparser import QueryParser
 from bench.synthetic import ArchiveGenerator
 from indexer.gazetteer import Gazetteer
 from indexer.search_index import SegmentSearcher, add_many, replace_all
+from indexer.search_index.counting import leaf_cache
 from indexer.search_index.mapped import MappedFile
 from indexer.search_index.schema import INDEX_NAME
 
@@ -111,3 +114,23 @@ def test_a_searcher_reads_on_after_a_commit_deletes_its_segment_files(tmp_path,
     # ...and the next request opens the new index.
     results = site.search("the", per_page=1000)
     assert results.total and {hit.video_id for hit in results.hits} <= {t.video_id for t in new}
+
+
+def test_each_thread_s_searcher_shares_the_facet_columns(archive, gazetteer) -> None:
+    path, _transcripts = archive
+    site = SegmentSearcher(path, gazetteer, warm=False)
+    seen: list[tuple[dict, list]] = []
+
+    def search() -> None:  # as a waitress thread does, with its own Whoosh searcher
+        facets = site.search("the", facets=True).facets
+        leaves = [leaf for leaf, _offset in site._searcher().leaf_searchers()]
+        seen.append((facets, [leaf_cache(leaf)[("facet-column", "language")]
+                              for leaf in leaves]))
+    threads = [threading.Thread(target=search) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    (facets, columns), (other_facets, other_columns) = seen
+    assert facets["language"] and facets == other_facets
+    assert all(a is b for a, b in zip(columns, other_columns, strict=True))
