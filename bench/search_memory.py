@@ -57,6 +57,9 @@ def measure(index_dir: Path, threads: int = 8) -> list[tuple[str, dict[str, floa
         raise SystemExit(f"no hit for {QUERIES[0]!r} in {index_dir}: not a synthetic index?")
     steps.append(("one search", memory_mb()))
     errors: list[BaseException] = []
+    # Waitress's threads live as long as the site, each with its searcher: measured while all
+    # of them hold theirs (the barrier), not after the threads end and drop them.
+    searched, measured = threading.Barrier(threads + 1), threading.Event()
 
     def search_all(offset: int) -> None:
         try:
@@ -64,14 +67,18 @@ def measure(index_dir: Path, threads: int = 8) -> list[tuple[str, dict[str, floa
                 searcher.search(QUERIES[(offset + i) % len(QUERIES)], facets=True)
         except BaseException as exc:  # reported below, not lost with the thread
             errors.append(exc)
+        searched.wait()
+        measured.wait()
     workers = [threading.Thread(target=search_all, args=(n,)) for n in range(threads)]
     for worker in workers:
         worker.start()
+    searched.wait()
+    steps.append((f"{threads} threads searched", memory_mb()))
+    measured.set()
     for worker in workers:
         worker.join()
     if errors:
         raise errors[0]
-    steps.append((f"{threads} threads searched", memory_mb()))
     return steps
 
 
