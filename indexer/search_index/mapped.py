@@ -81,8 +81,12 @@ class MappedFile(StructFile):
     """A Whoosh `StructFile` over a memoryview of a mapped file; `subset` slices it."""
 
     def __init__(self, view: memoryview, name: str | None = None):
-        super().__init__(_ViewReader(view), name=name)
+        reader = _ViewReader(view)
+        super().__init__(reader, name=name)
         self._view = view
+        # Whoosh reads posting block headers a few bytes at a time: call the reader directly,
+        # not through StructFile's forwarding methods.
+        self.read, self.seek, self.tell = reader.read, reader.seek, reader.tell
 
     def subset(self, offset: int, length: int, name: str | None = None) -> MappedFile:
         return MappedFile(self._view[offset:offset + length], name=name or self._name)
