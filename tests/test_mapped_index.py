@@ -5,6 +5,7 @@ thread's searcher shares the facet columns of the same index segments (counting.
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import subprocess
@@ -92,8 +93,22 @@ def test_opening_a_searcher_does_not_copy_the_index_into_memory(archive) -> None
     assert opened < size / 4, f"opening took {opened} bytes of its own for {size} of index"
 
 
-def test_a_searcher_reads_on_after_a_commit_deletes_its_segment_files(tmp_path,
-                                                                        gazetteer) -> None:
+# The writer in another process sharing the data dir, as `speechsearch index` beside the site.
+_WRITER = """
+import sys
+from pathlib import Path
+from bench.synthetic import ArchiveGenerator
+from indexer.gazetteer import Gazetteer
+from indexer.search_index import replace_all
+
+transcripts = list(ArchiveGenerator(5).transcripts(600))
+replace_all(Path(sys.argv[1]), transcripts[len(transcripts) // 2:], Gazetteer.load())
+"""
+
+
+@pytest.mark.parametrize("writer", ["this process", "another process"])
+def test_a_searcher_reads_on_after_a_commit_deletes_its_segment_files(tmp_path, gazetteer,
+                                                                        writer) -> None:
     transcripts = list(ArchiveGenerator(5).transcripts(600))  # 600 passages
     old, new = transcripts[:len(transcripts) // 2], transcripts[len(transcripts) // 2:]
     path = tmp_path / "index"
@@ -101,19 +116,36 @@ def test_a_searcher_reads_on_after_a_commit_deletes_its_segment_files(tmp_path,
     site = SegmentSearcher(path, gazetteer, warm=False)
     held = site._searcher()  # the site's searcher, as a request holds it
     old_files = {file.name for file in path.glob("*.seg")}
+    assert _mapped_segment_files(path) == old_files
     query = QueryParser("text", held.schema).parse("the")
     before = [(hit.docnum, hit["video_id"]) for hit in held.search(query, limit=None)]
 
-    replace_all(path, new, gazetteer)  # the writer's CLEAR merge
+    if writer == "this process":  # the writer's CLEAR merge
+        replace_all(path, new, gazetteer)
+    else:
+        subprocess.run([sys.executable, "-c", _WRITER, str(path)], check=True,
+                       cwd=Path(__file__).parent.parent)
     assert old_files and not old_files & {file.name for file in path.glob("*.seg")}
 
     # The held searcher still reads the unlinked files, stored fields and all...
     assert [(hit.docnum, hit["video_id"]) for hit in held.search(query, limit=None)] == before
     old_videos = {t.video_id for t in old}
     assert before and {video for _docnum, video in before} <= old_videos
-    # ...and the next request opens the new index.
+    # ...and the next request opens the new index,
     results = site.search("the", per_page=1000)
     assert results.total and {hit.video_id for hit in results.hits} <= {t.video_id for t in new}
+    # and once the old searcher is let go, its maps go: the deleted files' space is freed.
+    del held
+    gc.collect()
+    assert _mapped_segment_files(path) == {file.name for file in path.glob("*.seg")}
+
+
+def _mapped_segment_files(index_dir: Path) -> set[str]:
+    """The names of the index's segment files this process maps (deleted ones too)."""
+    return {Path(line.split()[5]).name
+            for line in Path("/proc/self/maps").read_text().splitlines()
+            if len(line.split()) >= 6 and line.split()[5].startswith(str(index_dir))
+            and line.split()[5].endswith(".seg")}
 
 
 def test_each_thread_s_searcher_shares_the_facet_columns(archive, gazetteer) -> None:
