@@ -2,6 +2,7 @@
 
 - `schema`: fields, analyzers; `opening`: opening, and the format version stored with the
   index (an index of another format is refused: `speechsearch reindex`, indexer/reindex.py);
+  `mapped`: the index's segment files read in place over memory maps, not copied;
 - `writing`: add_to_index, add_many, remove_from_index, replace_all;
 - `querying`: SegmentSearcher, query_index; `parsing`: the query typed to Whoosh's query tree;
   `phrase_forms`: the forms of a quoted phrase searched (pairs, stems, across passages);

@@ -8,19 +8,23 @@ there the total and the facets are exact; beyond it the total is a lower bound (
 exact total was a second full pass over every match, and the facets a scored one, at 30-90k
 matches for common content words on a 1M-segment archive.
 
-Facets are array lookups: each segment of the index gets, once per searcher (it is kept until
-a writer commits, like Whoosh's own field caches), the value number of every document for
-each single-valued facet field and the (document, value) pairs of the multi-valued entity
-field; a query's counts are then one numpy bincount per facet over its matched documents.
+Facets are array lookups: each segment of the index gets, once, the value number of every
+document for each single-valued facet field and the (document, value) pairs of the
+multi-valued entity field, shared by every thread's searcher of that segment and kept while
+one holds it; a query's counts are then one numpy bincount per facet over its matched
+documents.
 """
 
 from __future__ import annotations
 
+import threading
 import weakref
 from dataclasses import dataclass
 from itertools import islice
 
 import numpy as np
+
+from .postings import segment_id
 
 # Counted exactly up to here; the UI and the API say "more than" beyond.
 TOTAL_BOUND = 10_000
@@ -31,6 +35,13 @@ TOTAL_BOUND = 10_000
 # entry lives exactly as long as the segment view it was read from. Ours, not Whoosh's
 # private `_field_caches`: the counting here must work on any Whoosh version.
 _LEAF_CACHES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+# Facet columns by (index segment, field), shared by every thread's searcher: a segment never
+# changes once written (a commit writes new ones; deletions are applied by the matches, not
+# here), and each column is tens of MB at 1M passages, which each of waitress's 8 threads
+# read again for itself before. Weak: a column goes with the last searcher that holds it.
+_SHARED_COLUMNS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+_SHARED_LOCK = threading.Lock()
 
 
 def leaf_cache(leaf_searcher) -> dict:
@@ -69,6 +80,21 @@ class _FacetColumn:
         return {self.values[i]: int(found[i]) for i in np.flatnonzero(found) if self.values[i]}
 
 
+def _shared_column(reader, name: str) -> _FacetColumn:
+    """The column of `name` in the reader's index segment, read once for all threads (two
+    threads asking at once may both read it; one copy is kept)."""
+    key = (segment_id(reader), name)
+    if not key[0]:  # an empty index's reader: nothing to share
+        return _FacetColumn.read(reader, name)
+    with _SHARED_LOCK:
+        column = _SHARED_COLUMNS.get(key)
+    if column is None:
+        column = _FacetColumn.read(reader, name)
+        with _SHARED_LOCK:
+            column = _SHARED_COLUMNS.setdefault(key, column)
+    return column
+
+
 def _columns(leaf_searcher, fieldnames: list[str]) -> dict[str, _FacetColumn]:
     """The facet columns of one index segment, kept on its searcher until it is refreshed."""
     cache = leaf_cache(leaf_searcher)
@@ -76,7 +102,7 @@ def _columns(leaf_searcher, fieldnames: list[str]) -> dict[str, _FacetColumn]:
     for name in fieldnames:
         key = ("facet-column", name)
         if key not in cache:
-            cache[key] = _FacetColumn.read(leaf_searcher.reader(), name)
+            cache[key] = _shared_column(leaf_searcher.reader(), name)
         out[name] = cache[key]
     return out
 

@@ -41,6 +41,7 @@ from whoosh import index as whoosh_index
 from ..errors import SpeechSearchError
 from ..language import DEFAULT_LANGUAGES
 from ..store import write_json_atomic
+from .mapped import open_mapped
 from .schema import INDEX_NAME, PAIRS_INCOMPLETE, make_schema
 
 logger = logging.getLogger(__name__)
@@ -142,11 +143,12 @@ def _emptied_to_current(index_dir: Path, ix):
 
 
 def open_for_reading(index_dir: Path):
-    """The index, None if there is none yet; IndexFormatError for one of another format."""
+    """The index, None if there is none yet; IndexFormatError for one of another format.
+
+    Its segment files are read in place over memory maps, not copied (mapped.py)."""
     if not whoosh_index.exists_in(str(index_dir), indexname=INDEX_NAME):
         return None
-    return _checked(index_dir, whoosh_index.open_dir(str(index_dir), indexname=INDEX_NAME),
-                    for_writing=False)
+    return _checked(index_dir, open_mapped(str(index_dir), INDEX_NAME), for_writing=False)
 
 
 def needs_rebuild(index_dir: Path) -> bool:

@@ -45,8 +45,12 @@ FACETS = {"language": "language", "entity": "entities", "speaker": "speaker_key"
 class SegmentSearcher:
     """Searches one index for the life of an app or a command.
 
-    Each thread keeps its own Whoosh searcher (they are not shared across threads), reuses it
-    from request to request, and opens a new one only when a writer has committed since.
+    Each thread keeps its own Whoosh searcher, reuses it from request to request, and opens a
+    new one only when a writer has committed since. Not one shared by all threads: Whoosh's
+    readers are not thread-safe (their files are read by seek-then-read at a position they
+    share, and they fill caches, e.g. of columns and field lengths, without a lock). A
+    thread's searcher costs little, as the index's files are read in place over memory maps
+    that every searcher shares (mapped.py), not copied for each.
     Frequent terms' decoded posting lists are kept across queries and threads in
     `posting_cache` (the process's own by default: posting_cache.py); opening a new searcher
     drops those of the index segments a commit merged away and, with `warm`, decodes the
