@@ -103,12 +103,10 @@ class PostingCache:
 
     def get(self, key: Key, decode: Callable[[], DecodedList]) -> DecodedList:
         """The list of `key`, decoded by `decode` (outside the lock) when it is not kept."""
+        entry = self.peek(key)
+        if entry is not None:
+            return entry
         with self._lock:
-            entry = self._entries.get(key)
-            if entry is not None:
-                self._entries.move_to_end(key)
-                self.hits += 1
-                return entry
             self.misses += 1
         entry = decode().frozen()
         with self._lock:
