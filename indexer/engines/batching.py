@@ -47,7 +47,9 @@ class _Call:
     @property
     def key(self) -> tuple:
         """Calls with equal keys can run as one batched call."""
-        frozen = tuple(sorted((k, _hashable(v)) for k, v in self.kwargs.items()))
+        # max_length apart: a batch runs to the longest budget among its calls.
+        frozen = tuple(sorted((k, _hashable(v)) for k, v in self.kwargs.items()
+                              if k != "max_length"))
         if self.method == "generate":  # args: (prompts,)
             # CTranslate2 wants <|startoftranscript|> at one position in the whole batch: the
             # prompts of a batch have the same length (the same gazetteer prompt, or none).
@@ -112,7 +114,10 @@ class Rendezvous:
         method = getattr(self._model, group[0].method)
         if group[0].method == "generate":
             prompts = [prompt for call in group for prompt in call.args[0]]
-            results = method(features, prompts, **group[0].kwargs)
+            kwargs = dict(group[0].kwargs)
+            if "max_length" in kwargs:
+                kwargs["max_length"] = max(call.kwargs["max_length"] for call in group)
+            results = method(features, prompts, **kwargs)
         else:  # align(features, start_sequence, text_tokens, num_frames)
             tokens = [t for call in group for t in call.args[1]]
             frames = [f for call, size in zip(group, sizes)

@@ -32,6 +32,7 @@ from ..records import Segment, Word
 from ..whisper_models import ModelRef
 from .base import EngineError, EngineOptions, Request, Transcribed
 from .batching import BatchingModel, run_together
+from .budget import BudgetedModel, token_budget
 
 WINDOW_SECONDS = 30.0  # Whisper's encoder window
 # Whisper's temperature fallback: decode again, sampling hotter, while the text loops
@@ -62,7 +63,9 @@ class FasterWhisperEngine:
             )
         except Exception as exc:  # hub errors, bad folders: one message for the CLI edge
             raise EngineError(f"faster-whisper cannot load model {ref.name!r}: {exc}") from exc
-        self.model.model = BatchingModel(self.model.model)
+        # Decoder calls: batched across the windows of a batch, each within its token budget.
+        self._batching = BatchingModel(self.model.model)
+        self.model.model = BudgetedModel(self._batching, budget=self._budget)
         self._encode_uncached = self.model.encode
         # The language ID's encoder outputs of the windows about to be transcribed (one entry
         # per window of a batch); transcribe() and transcribe_batch() drop them when done.
@@ -86,7 +89,13 @@ class FasterWhisperEngine:
             output = self._encode_uncached(features)
         if getattr(self._local, "first", None) is None:
             self._local.first = output
+        # generate_segments encodes a seek's audio, then decodes it: the budget is that audio's
+        self._local.budget = token_budget(_content_seconds(features))
         return output
+
+    def _budget(self) -> int | None:
+        """The calling thread's token budget: that of the audio it encoded last."""
+        return getattr(self._local, "budget", None)
 
     def window_frames(self, seconds: float) -> np.ndarray | None:
         """The last transcribe() call's first encoder output, its first `seconds` of frames
@@ -139,7 +148,7 @@ class FasterWhisperEngine:
             return Transcribed(segments, frames)
 
         try:
-            return run_together(self.model.model, [lambda r=r: task(r) for r in requests])
+            return run_together(self._batching, [lambda r=r: task(r) for r in requests])
         finally:
             self._encoded.clear()
 
@@ -153,7 +162,9 @@ class FasterWhisperEngine:
                     # The prompt is only a bias toward the archive's names. When the
                     # prompted decoding loops or is unsure, the prompt is the first suspect
                     # (radio noise made it loop): stop there, before the next window, and
-                    # retry without it ahead of Whisper's costly sampling fallback.
+                    # retry without it ahead of Whisper's costly sampling fallback. The whole
+                    # window again, not from the failure on: a loop is mostly on a tail of a
+                    # second, and a tail decoded alone, out of context, is a stock phrase.
                     logger.debug("prompted decoding failed its checks; again without it")
                     segments = list(self._decode(audio, language, None, FALLBACK))
                     break
@@ -192,6 +203,13 @@ class FasterWhisperEngine:
             no_speech_threshold=NO_SPEECH_THRESHOLD,
         )
         return segments
+
+
+def _content_seconds(features: np.ndarray) -> float:
+    """The seconds of audio in a padded 30 s log-mel window: pad_or_trim pads with zeros."""
+    frames = np.asarray(features).reshape(-1, features.shape[-1])
+    filled = np.flatnonzero(frames.any(axis=0))
+    return (filled[-1] + 1 if len(filled) else 0) * WINDOW_SECONDS / frames.shape[-1]
 
 
 def _degenerate(segment) -> bool:
