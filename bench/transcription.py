@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import os
 import sys
+import wave
 from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
 
 from bench import corpus_runs
 from bench.corpus_runs import Config, ConfigRun, FileRun, corpus_media, evaluation_media
 from bench.report import BenchContext, Section, pyplot, save_figure, table, target
+from indexer.decode import SAMPLE_RATE, load_audio
 from indexer.engines import DEFAULT_BATCH_SIZE
 from indexer.timing import STAGES
 
@@ -26,6 +31,9 @@ BATCHED = Config(f"bare faster-whisper batched ({DEFAULT_BATCH_SIZE})", kind="ba
 OPENAI = Config("openai-whisper engine (pipeline)", engine="openai-whisper")
 BATCH_SIZES = (1, 2, 4, 8, 16)  # the pipeline's batch-size table (1: the unbatched run)
 SPEED_TARGET, FULL_TARGET, WER_TOLERANCE = 15.0, 12.0, 0.5
+# The corpus as one recording: what a long file (an archive's usual hour) does, its windows
+# many enough to fill batches.
+ONE_RECORDING = (PIPELINE, UNBATCHED, BARE)
 
 READING = """
 How it is measured: each configuration runs in its own child process, one after the other,
@@ -66,6 +74,20 @@ def on_corpus(result: ConfigRun, ctx: BenchContext) -> ConfigRun:
     return replace(result, files=[f for f in result.files if f.name in names])
 
 
+def _one_recording(files: list, scratch: Path) -> Path:
+    """The files' audio end to end in one WAV file, a second of silence between them."""
+    path = scratch / "one-recording.wav"
+    if not path.exists():
+        gap = np.zeros(SAMPLE_RATE, dtype=np.float32)
+        audio = np.concatenate([part for f in files for part in (load_audio(f), gap)])
+        with wave.open(str(path), "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(SAMPLE_RATE)
+            out.writeframes((np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes())
+    return path
+
+
 def _totals(files: list[FileRun]) -> tuple[float, float]:
     return sum(f.audio_seconds for f in files), sum(f.wall for f in files)
 
@@ -87,6 +109,9 @@ def run(ctx: BenchContext) -> Section:
              else corpus_runs.run(Config(f"pipeline, batch {size}", batch_size=size), files,
                                   ctx.models_dir, scratch)
              for size in BATCH_SIZES}
+    joined = _one_recording(files, scratch)
+    long_runs = {c.label: corpus_runs.run(c, [joined], ctx.models_dir, scratch)
+                 for c in ONE_RECORDING}
     load_after = os.getloadavg()
     _, wer = wer_table(results, human_references(ctx))
     _, size_wer = wer_table({str(s): r for s, r in sizes.items()}, human_references(ctx))
@@ -144,6 +169,13 @@ def run(ctx: BenchContext) -> Section:
         "process, model included, and its growth over batch size 1):",
         table(["batch size", "speed", "vs batch 1", "WER", "peak RSS (MB)", "added (MB)"],
               size_rows, {1, 2, 3, 4, 5}),
+        f"The same files as one recording ({long_runs[PIPELINE.label].files[0].audio_seconds:.0f}"
+        " s, in the order above, a second of silence between them), each configuration in a "
+        "child of its own, one after the other:",
+        table(["configuration", "speed", "vs unbatched"],
+              [[label, f"{r.speed():.2f}x",
+                f"{r.speed() / long_runs[UNBATCHED.label].speed():.2f}x"]
+               for label, r in long_runs.items()], {1, 2}),
         "Per file (speed, multiple of real time):",
         table(["file", "audio (s)"] + list(results), file_rows,
               set(range(1, 2 + len(results)))),
@@ -158,6 +190,7 @@ def run(ctx: BenchContext) -> Section:
                                                  "wer": size_wer[str(s)]}
                                         for s, r in sizes.items()},
             "stages": stage_totals, "files": names,
+            "one_recording": {label: r.speed() for label, r in long_runs.items()},
             "load_average": {"start": load_before, "end": load_after}}
     return Section("transcription", "Transcription speed", "python -m bench --only "
                    "transcription", body, data, figures)

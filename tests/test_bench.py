@@ -69,8 +69,11 @@ def test_raw_results_are_json_with_numbers(quick_run: Path) -> None:
     for key in SECTIONS:
         data = json.loads((quick_run / f"{key}.json").read_text())
         assert "targets" in data
-    speeds = json.loads((quick_run / "transcription.json").read_text())["speeds"]
-    assert all(value > 0 for value in speeds.values())
+    transcription = json.loads((quick_run / "transcription.json").read_text())
+    assert all(value > 0 for value in transcription["speeds"].values())
+    # The corpus as one long recording, batched, unbatched and bare.
+    assert len(transcription["one_recording"]) == 3
+    assert all(value > 0 for value in transcription["one_recording"].values())
 
 
 def test_rerunning_one_section_keeps_the_others() -> None:
