@@ -74,18 +74,21 @@ def on_corpus(result: ConfigRun, ctx: BenchContext) -> ConfigRun:
     return replace(result, files=[f for f in result.files if f.name in names])
 
 
-def _one_recording(files: list, scratch: Path) -> Path:
-    """The files' audio end to end in one WAV file, a second of silence between them."""
-    path = scratch / "one-recording.wav"
-    if not path.exists():
-        gap = np.zeros(SAMPLE_RATE, dtype=np.float32)
-        audio = np.concatenate([part for f in files for part in (load_audio(f), gap)])
-        with wave.open(str(path), "wb") as out:
-            out.setnchannels(1)
-            out.setsampwidth(2)
-            out.setframerate(SAMPLE_RATE)
-            out.writeframes((np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes())
-    return path
+def _one_recording(files: list[Path], references: dict[str, str], scratch: Path
+                   ) -> tuple[Path, str]:
+    """The files that have a reference, end to end in one WAV file (a second of silence
+    between them), and their references joined in the same order."""
+    chosen = [f for f in files if f.name.rsplit(".", 1)[0] in references]
+    # Named "en_": the WER normalisation spells numbers out in English, on both sides alike.
+    path = scratch / "en_corpus_joined.wav"
+    gap = np.zeros(SAMPLE_RATE, dtype=np.float32)
+    audio = np.concatenate([part for f in chosen for part in (load_audio(f), gap)])
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(SAMPLE_RATE)
+        out.writeframes((np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes())
+    return path, "\n".join(references[f.name.rsplit(".", 1)[0]] for f in chosen)
 
 
 def _totals(files: list[FileRun]) -> tuple[float, float]:
@@ -103,18 +106,22 @@ def run(ctx: BenchContext) -> Section:
         results[config.label] = corpus_runs.run(config, files, ctx.models_dir, scratch)
     results = {c.label: results[c.label]
                for c in (PIPELINE, UNBATCHED, FULL, BARE, BATCHED, OPENAI)}
-    # Every size over the same corpus files (the default's run above also has the demo
-    # videos, whose peak memory is not comparable).
-    sizes = {size: results[UNBATCHED.label] if size == 1
-             else corpus_runs.run(Config(f"pipeline, batch {size}", batch_size=size), files,
-                                  ctx.models_dir, scratch)
-             for size in BATCH_SIZES}
-    joined = _one_recording(files, scratch)
+    # The batch sizes on one long recording: the files with a human reference, joined (a
+    # corpus file is one or two windows, too few to fill a batch).
+    references = human_references(ctx)
+    joined, joined_reference = _one_recording(files, references, scratch)
     long_runs = {c.label: corpus_runs.run(c, [joined], ctx.models_dir, scratch)
                  for c in ONE_RECORDING}
+    sizes = {size: long_runs[UNBATCHED.label] if size == 1
+             else long_runs[PIPELINE.label] if size == DEFAULT_BATCH_SIZE
+             else corpus_runs.run(Config(f"pipeline, batch {size}", batch_size=size), [joined],
+                                  ctx.models_dir, scratch)
+             for size in BATCH_SIZES}
     load_after = os.getloadavg()
-    _, wer = wer_table(results, human_references(ctx))
-    _, size_wer = wer_table({str(s): r for s, r in sizes.items()}, human_references(ctx))
+    _, wer = wer_table(results, references)
+    joined_refs = {joined.stem: joined_reference}
+    _, size_wer = wer_table({str(s): r for s, r in sizes.items()}, joined_refs)
+    _, long_wer = wer_table(long_runs, joined_refs)
 
     engine_rows = []
     for label, result in results.items():
@@ -165,17 +172,18 @@ def run(ctx: BenchContext) -> Section:
         f"Batched, the pipeline runs at **{speed / before:.2f}x** the speed of the unbatched "
         f"pipeline ({speed:.2f}x against {before:.2f}x real time), WER {wer_gap:+.2f} points; "
         f"bare faster-whisper: {bare_speed:.2f}x; openai-whisper engine {openai_speed:.2f}x.",
-        "Batch size (pipeline without speakers or official text; peak RSS of the whole "
-        "process, model included, and its growth over batch size 1):",
+        f"Batch size, on the corpus files that have a human reference joined into one "
+        f"recording ({sizes[1].files[0].audio_seconds:.0f} s, a second of silence between "
+        f"them; pipeline without speakers or official text; WER against their references "
+        f"joined; peak RSS of the whole process, model included, and its growth over batch "
+        f"size 1):",
         table(["batch size", "speed", "vs batch 1", "WER", "peak RSS (MB)", "added (MB)"],
               size_rows, {1, 2, 3, 4, 5}),
-        f"The same files as one recording ({long_runs[PIPELINE.label].files[0].audio_seconds:.0f}"
-        " s, in the order above, a second of silence between them), each configuration in a "
-        "child of its own, one after the other:",
-        table(["configuration", "speed", "vs unbatched"],
+        "The same recording, bare faster-whisper beside the pipeline, batched and not:",
+        table(["configuration", "speed", "vs unbatched", "WER"],
               [[label, f"{r.speed():.2f}x",
-                f"{r.speed() / long_runs[UNBATCHED.label].speed():.2f}x"]
-               for label, r in long_runs.items()], {1, 2}),
+                f"{r.speed() / long_runs[UNBATCHED.label].speed():.2f}x", f"{long_wer[label]:.1%}"]
+               for label, r in long_runs.items()], {1, 2, 3}),
         "Per file (speed, multiple of real time):",
         table(["file", "audio (s)"] + list(results), file_rows,
               set(range(1, 2 + len(results)))),
@@ -190,7 +198,8 @@ def run(ctx: BenchContext) -> Section:
                                                  "wer": size_wer[str(s)]}
                                         for s, r in sizes.items()},
             "stages": stage_totals, "files": names,
-            "one_recording": {label: r.speed() for label, r in long_runs.items()},
+            "one_recording": {label: {"speed": r.speed(), "wer": long_wer[label]}
+                              for label, r in long_runs.items()},
             "load_average": {"start": load_before, "end": load_after}}
     return Section("transcription", "Transcription speed", "python -m bench --only "
                    "transcription", body, data, figures)

@@ -73,7 +73,8 @@ def test_raw_results_are_json_with_numbers(quick_run: Path) -> None:
     assert all(value > 0 for value in transcription["speeds"].values())
     # The corpus as one long recording, batched, unbatched and bare.
     assert len(transcription["one_recording"]) == 3
-    assert all(value > 0 for value in transcription["one_recording"].values())
+    assert all(run["speed"] > 0 and 0 <= run["wer"] for run in
+               transcription["one_recording"].values())
 
 
 def test_rerunning_one_section_keeps_the_others() -> None:
