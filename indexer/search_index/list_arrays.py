@@ -24,7 +24,8 @@ is the kernel's page cache, shared by every thread and process, not the process'
   commit).
 
 Layout: the arrays one after the other (each aligned to 8 bytes), then a JSON table of the
-lists (field, term in hex, offsets and lengths), then the table's offset and `MAGIC`.
+lists (field, term in hex, offsets and lengths) and the least number of postings of a list
+in it, then the table's offset and `MAGIC`.
 """
 
 from __future__ import annotations
@@ -74,8 +75,10 @@ class ListArrays:
         if magic != MAGIC:
             raise ValueError(f"{path} is not a lists file")
         table = json.loads(bytes(self._map[offset:len(self._map) - _TRAILER.size]))
+        # Every list of the segment with at least this many postings is in the file.
+        self.min_postings: int = table["min_postings"]
         self._entries = {(field, bytes.fromhex(term)): _Entry(*numbers)
-                         for field, term, *numbers in table}
+                         for field, term, *numbers in table["lists"]}
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -103,9 +106,10 @@ def _aligned(handle) -> int:
     return handle.tell()
 
 
-def write(path: Path, lists) -> int:
-    """Write `lists`, (field, term, DecodedList) in any order, to `path` (whole, then
-    renamed into place); returns how many."""
+def write(path: Path, lists, min_postings: int) -> int:
+    """Write `lists`, (field, term, DecodedList) in any order: every list of the segment of
+    at least `min_postings` postings, to `path` (whole, then renamed into place); returns
+    how many."""
     temporary = path.with_name(f".{path.name}.tmp")  # Whoosh's cleaning skips dot-files
     table = []
     with open(temporary, "wb") as handle:
@@ -122,7 +126,8 @@ def write(path: Path, lists) -> int:
             table.append([fieldname, btext.hex(), len(decoded.ids), ids, weights, starts,
                           positions, 0 if decoded.positions is None else len(decoded.positions)])
         offset = _aligned(handle)
-        handle.write(json.dumps(table, separators=(",", ":")).encode())
+        handle.write(json.dumps({"min_postings": min_postings, "lists": table},
+                                separators=(",", ":")).encode())
         handle.write(_TRAILER.pack(offset, MAGIC))
         handle.flush()
         os.fsync(handle.fileno())

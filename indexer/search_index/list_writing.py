@@ -62,7 +62,7 @@ def write_missing(index_dir: Path) -> int:
             segment = segment_id(leaf)
             path = path_of(index_dir, segment)
             if segment and not _readable(path):
-                count = write(path, long_lists(leaf, MIN_POSTINGS))
+                count = write(path, long_lists(leaf, MIN_POSTINGS), MIN_POSTINGS)
                 logger.info("%s: %d long posting lists written as arrays", path.name, count)
                 written += 1
     return written

@@ -112,6 +112,8 @@ class SegmentPostings:
             mapped = self.lists.get(fieldname, btext)
             if mapped is not None:
                 return mapped
+            if self.cache is not None and self.lists.min_postings <= self.cache.min_postings:
+                return None  # shorter than the file's lists, so than the cache's: no lookup
         if self.cache is None:
             return None
         frequency = self.reader.doc_frequency(fieldname, btext)
