@@ -11,6 +11,7 @@ import logging
 import numpy as np
 import pytest
 from whoosh import index as whoosh_index
+from whoosh.query import Term
 
 from bench.synthetic import ArchiveGenerator
 from indexer.gazetteer import Gazetteer
@@ -125,7 +126,6 @@ def test_whoosh_reads_the_index_and_the_files_follow_its_segments(archive, gazet
     word = _frequent_content_word(ours)
     ix = whoosh_index.open_dir(str(path), indexname=INDEX_NAME)  # Whoosh alone, the fallback
     with ix.searcher() as whoosh:
-        from whoosh.query import Term
         assert whoosh.search(Term("text", word), limit=None).scored_length() > LONG
     old = {p.name for p in path.glob(f"*{SUFFIX}")}
     assert len(old) == 2
