@@ -41,7 +41,9 @@ stats = {"whoosh_dir": whoosh, "fts_path": fts,
          "queries": {name: [tuple(q) for q in drawn[name]] for name in types}}
 timings = measure(stats, Gazetteer.load(), types)
 anon = next(line for line in open("/proc/self/status") if line.startswith("RssAnon"))
-out = {"open_s": stats["open_s"], "anon_mb": int(anon.split()[1]) / 1024}
+import indexer
+out = {"open_s": stats["open_s"], "anon_mb": int(anon.split()[1]) / 1024,
+       "code": indexer.__file__}
 for name in types:
     out[name] = [percentile(timings["whoosh"][name], q) for q in (50, 95, 99)]
     fts_ms = timings["fts5"].get(name)
@@ -52,9 +54,10 @@ print(json.dumps(out))
 
 def _run(checkout: Path, args) -> dict:
     env = {**os.environ, "PYTHONPATH": str(checkout)}
-    done = subprocess.run([sys.executable, "-c", _CHILD, str(args.index), str(args.fts),
-                           str(args.queries), *args.types], env=env, check=True,
-                          capture_output=True, text=True)
+    # Run in the checkout: `python -c` puts the working directory before PYTHONPATH.
+    done = subprocess.run([sys.executable, "-c", _CHILD, str(args.index.resolve()),
+                           str(args.fts.resolve()), str(args.queries.resolve()), *args.types],
+                          env=env, cwd=checkout, check=True, capture_output=True, text=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -83,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
             logger.info("round %d, %s: done (load average before: %s)", round_ + 1, checkout,
                         load)
     for checkout, done in runs.items():
-        logger.info("%s: opening %s s, anonymous memory %s MB", checkout,
+        logger.info("%s (%s): opening %s s, anonymous memory %s MB", checkout,
+                    done[0]["code"],
                     ", ".join(f"{run['open_s']:.2f}" for run in done),
                     ", ".join(f"{run['anon_mb']:.0f}" for run in done))
         logger.info("| query | p50 / p95 / p99 | p99/p95 (median of runs) | FTS5 |")
