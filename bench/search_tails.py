@@ -9,8 +9,9 @@ all of them, timed), then all of them a second time. For the slowest of the firs
 prints both times and the time the collector spent during each: a query slow both times is
 slow; one slow the first time only paid for something the first time (a list decoded into
 the posting cache, a file's pages read); one whose time is mostly the collector's paid for
-the collector. `--no-cache` runs without the posting cache (posting_cache.py). Nothing is
-written to docs/benchmarks.md.
+the collector. `--no-cache` runs without the posting cache (posting_cache.py); an index's
+`.lists` files (list_arrays.py) are read all the same. Nothing is written to
+docs/benchmarks.md.
 """
 
 from __future__ import annotations

@@ -182,3 +182,17 @@ def test_a_query_with_no_array_form_is_searched_by_whoosh(searcher) -> None:
     bounded = SegmentSearcher(searcher.index_dir, searcher.gazetteer,
                               count_bound=10).search("NOT nato")
     assert bounded.total == 10 and bounded.total_is_lower_bound
+
+
+@pytest.mark.parametrize("prefix", ["coop", "se", "inte", "t", "zzz"])
+def test_a_prefix_s_words_and_frequencies_are_whoosh_s_over_every_segment(searcher,
+                                                                           prefix: str) -> None:
+    """The words of a prefix and their document counts, read in one walk of each index
+    segment's terms (parsing.prefix_frequencies), are those of Whoosh's lookups."""
+    from indexer.search_index.parsing import prefix_frequencies
+
+    reader = searcher._searcher().reader()
+    for fieldname in ("text", "stem_fr"):
+        expected = {word: reader.doc_frequency(fieldname, word)
+                    for word in reader.expand_prefix(fieldname, prefix)}
+        assert prefix_frequencies(reader, fieldname, prefix) == expected

@@ -9,7 +9,9 @@
 - `array_search`, `postings`, `phrases`: that tree evaluated with numpy over the posting
   lists, scored as Whoosh scores (Whoosh itself walks every match in Python);
   `scored`: the set operations of the query tree on scored documents; `posting_cache`:
-  frequent terms' lists decoded once and kept, bounded, per index segment;
+  frequent terms' lists decoded once and kept, bounded, per index segment; `list_arrays`
+  (read) and `list_writing` (written after each commit): each segment's long lists also as
+  raw arrays in a file beside it, read over a memory map without decoding;
 - `whoosh_internals` and `bulk_writer`: the only modules that touch Whoosh's private
   structures (the array path's; bulk writing's); on another Whoosh version, or on any
   failure in the array path, queries go through Whoosh's own searcher, with the same results;

@@ -28,9 +28,10 @@ from whoosh import query as Q
 
 from . import whoosh_internals
 from .counting import Matches, count_listed, leaf_cache
+from .list_arrays import shared_lists
 from .phrases import phrase_documents
 from .posting_cache import PostingCache
-from .postings import SegmentPostings
+from .postings import SegmentPostings, segment_id
 from .scored import NOTHING, Scored, boosted, intersection, union, within
 from .whoosh_internals import NoArrayForm, bm25f_parameters
 
@@ -191,11 +192,14 @@ def _segment_postings(leaf_searcher, cache: PostingCache | None = None,
                       index: str = "") -> SegmentPostings:
     """Kept on the leaf searcher until it is reopened after a commit (like counting.py's
     facet columns): the field lengths are read once per index segment. `cache`, `index`:
-    frequent terms' lists kept across queries (posting_cache.py), for the index `index`."""
+    frequent terms' lists kept across queries (posting_cache.py), for the index `index`, and
+    with the cache, the segment's long lists as arrays when it has them (list_arrays.py)."""
     cache_of_leaf = leaf_cache(leaf_searcher)
     key = ("array-postings", cache, index)
     if key not in cache_of_leaf:
-        cache_of_leaf[key] = SegmentPostings(leaf_searcher.reader(), cache, index)
+        reader = leaf_searcher.reader()
+        lists = shared_lists().of(index, segment_id(reader)) if cache is not None else None
+        cache_of_leaf[key] = SegmentPostings(reader, cache, index, lists)
     return cache_of_leaf[key]
 
 

@@ -155,6 +155,18 @@ def within_distance(reader, fieldname: str, text: str, maxdist: int, prefix: int
             yield word
 
 
+def prefix_frequencies(reader, fieldname: str, prefix: str) -> dict[bytes, int]:
+    """Each word of `fieldname` that starts with `prefix`, with its number of documents in
+    the whole index (`reader.doc_frequency`'s), read in one ordered walk of each index
+    segment's terms: a lookup per word and segment was most of a frequent prefix's time
+    at 1M passages ("inte*": a thousand words)."""
+    frequency: dict[bytes, int] = {}
+    for leaf, _offset in reader.leaf_readers():
+        for btext, info in leaf.iter_prefix(fieldname, prefix):
+            frequency[btext] = frequency.get(btext, 0) + info.doc_frequency()
+    return frequency
+
+
 def expand_words(query, reader, limit: int = PREFIX_WORDS):
     """Each prefix and fuzzy word as the OR of the archive's words it stands for: at most
     `limit`, the most frequent ("cons*" would otherwise read the postings of every word
@@ -169,14 +181,16 @@ def expand_words(query, reader, limit: int = PREFIX_WORDS):
             return Q.NullQuery
         field = reader.schema[query.fieldname]
         if isinstance(query, Q.Prefix):
-            found = (field.from_bytes(w) for w in reader.expand_prefix(query.fieldname,
-                                                                        query.text))
+            frequency = {field.from_bytes(btext): count for btext, count
+                         in prefix_frequencies(reader, query.fieldname, query.text).items()}
+            words = sorted(frequency)
+            if len(words) > limit:  # the most frequent; among equals, the first in order
+                words.sort(key=lambda w: -frequency[w])
         else:
-            found = within_distance(reader, query.fieldname, query.text, query.maxdist,
-                                    query.prefixlength)
-        words = sorted(found)
-        if len(words) > limit:  # the most frequent; among equals, the first in order
-            words.sort(key=lambda w: -reader.doc_frequency(query.fieldname, w))
+            words = sorted(within_distance(reader, query.fieldname, query.text,
+                                           query.maxdist, query.prefixlength))
+            if len(words) > limit:
+                words.sort(key=lambda w: -reader.doc_frequency(query.fieldname, w))
         return Q.Or([Q.Term(query.fieldname, w, boost=query.boost) for w in words[:limit]])
     if query.is_leaf():
         return query

@@ -22,7 +22,9 @@ and positions as flat numpy arrays) and kept; later queries read arrays.
   is opened on an index segment not warmed yet, the common words' lists in `text` are
   decoded first (array_search.warm), as Lucene's merged-segment warmer does: about 3 CPU
   seconds and 71 MB for the 1M-passage benchmark archive, paid by the first search after the
-  commit that made the segment, and only for new segments.
+  commit that made the segment, and only for new segments. A segment with a `.lists` file
+  (list_arrays.py) has every list this would keep there, read in place: for it the cache
+  and the warmer only see lists shorter than `min_postings`, so nothing is kept.
 - **Bounded.** At most `budget` bytes of arrays, least recently used dropped first; a list
   larger than the budget is decoded for its query and not kept.
 

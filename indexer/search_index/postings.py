@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from whoosh.util.numeric import byte_to_length
 
+from .list_arrays import ListArrays
 from .posting_cache import DecodedList, PostingCache
 from .whoosh_internals import (
     NoArrayForm,
@@ -80,11 +81,14 @@ def _each_block(blocks: PostingBlocks):
 class SegmentPostings:
     """Postings and lengths of one Whoosh index segment (a leaf reader), deletions applied."""
 
-    def __init__(self, reader, cache: PostingCache | None = None, index: str = ""):
+    def __init__(self, reader, cache: PostingCache | None = None, index: str = "",
+                 lists: ListArrays | None = None):
         """`cache`: frequent terms' lists kept across queries, under the key of this index
-        segment in the index folder `index`."""
+        segment in the index folder `index`; `lists`: the segment's long lists as arrays
+        (list_arrays.py), read before the cache."""
         self.reader = reader
         self.cache = cache
+        self.lists = lists
         self._key = (index, segment_id(reader))
         self.doc_count = reader.doc_count_all()
         deleted = deleted_documents(reader)
@@ -102,7 +106,14 @@ class SegmentPostings:
         """The whole list from the cache, None without a cache or for a list too short to
         keep. On a miss it is decoded, unless `wanted` documents of it only are asked and
         they are too few to touch most of its blocks: a phrase's candidates on the
-        boundary's pair ("the | and") are a few of "the"'s documents, read block by block."""
+        boundary's pair ("the | and") are a few of "the"'s documents, read block by block.
+        A list in the segment's `.lists` file is a slice of it, whatever `wanted`."""
+        if self.lists is not None:
+            mapped = self.lists.get(fieldname, btext)
+            if mapped is not None:
+                return mapped
+            if self.cache is not None and self.lists.min_postings <= self.cache.min_postings:
+                return None  # shorter than the file's lists, so than the cache's: no lookup
         if self.cache is None:
             return None
         frequency = self.reader.doc_frequency(fieldname, btext)
@@ -111,9 +122,10 @@ class SegmentPostings:
         key = (*self._key, fieldname, btext)
         if wanted is not None and wanted * _BLOCK_POSTINGS < frequency:
             return self.cache.peek(key)
-        return self.cache.get(key, lambda: self._decode_whole(fieldname, btext))
+        return self.cache.get(key, lambda: self.decode_whole(fieldname, btext))
 
-    def _decode_whole(self, fieldname: str, btext: bytes) -> DecodedList:
+    def decode_whole(self, fieldname: str, btext: bytes) -> DecodedList:
+        """The term's whole list, decoded from Whoosh's blocks (deletions not applied)."""
         blocks = posting_blocks(self.reader, fieldname, btext)
         fmt = self.reader.schema[fieldname].format
         positional = fmt.supports("positions")

@@ -18,6 +18,7 @@ from ..results import QuerySyntaxError, SearchResults, check_source
 from .array_search import ranked_page, warm
 from .counting import TOTAL_BOUND, count_matches
 from .hits import crossings, entity_matcher, make_hit, matched_terms
+from .list_arrays import shared_lists
 from .opening import open_for_reading
 from .parsing import (
     checked_query,
@@ -81,8 +82,9 @@ class SegmentSearcher:
         if ix is None:
             return None
         searcher = ix.searcher()
-        self.posting_cache.retain(self._cache_key, (
-            segment_id(leaf.reader()) for leaf, _offset in searcher.leaf_searchers()))
+        segments = [segment_id(leaf.reader()) for leaf, _offset in searcher.leaf_searchers()]
+        self.posting_cache.retain(self._cache_key, segments)
+        shared_lists().retain(self._cache_key, segments)
         if self.warm_on_open:
             warm(searcher, self.posting_cache, self._cache_key, COMMON_WORDS)
         # The pairs marker is written only together with a commit: read it when the searcher

@@ -19,6 +19,7 @@ from whoosh.writing import CLEAR
 from ..gazetteer import Gazetteer
 from ..language import DEFAULT_LANGUAGES
 from ..records import SOURCES, Transcript
+from . import list_writing
 from .bulk_writer import bulk_writer
 from .opening import open_for_reading, open_index, open_whatever_format, write_format
 from .schema import (
@@ -194,6 +195,7 @@ def add_many(index_dir: Path, transcripts: Iterable[Transcript], gazetteer: Gaze
     writer = bulk_writer(ix, timeout=timeout, limitmb=256, **options)
     count = _write(writer, ix.schema, transcripts, gazetteer, replace=bool(ix.doc_count_all()))
     writer.commit()
+    _lists_after_commit(index_dir)
     return count
 
 
@@ -220,6 +222,7 @@ def replace_all(index_dir: Path, transcripts: Iterable[Transcript], gazetteer: G
     # the new documents the old way.
     (index_dir / PAIRS_INCOMPLETE).unlink(missing_ok=True)
     write_format(index_dir)
+    _lists_after_commit(index_dir)
     return count
 
 
@@ -245,7 +248,21 @@ def _write(writer, schema: Schema, transcripts: Iterable[Transcript], gazetteer:
 def remove_from_index(index_dir: Path, video_id: str, timeout: float = 60.0) -> int:
     ix = open_index(index_dir)
     with ix.writer(timeout=timeout) as writer:
-        return writer.delete_by_term("video_id", video_id)
+        removed = writer.delete_by_term("video_id", video_id)
+    _lists_after_commit(index_dir)  # the commit may have merged segments into a new one
+    return removed
+
+
+def _lists_after_commit(index_dir: Path) -> None:
+    """The `.lists` files of the segments the commit made (list_arrays.py). The index is
+    committed and right without them (its lists are then decoded from Whoosh's blocks): a
+    failure to write one is logged, not raised, and the next commit tries again."""
+    try:
+        list_writing.write_missing(index_dir)
+    except OSError as exc:
+        logger.error("the index is saved, but its posting lists could not be written as "
+                     "arrays in %s (%s): searches of frequent words stay slower until the "
+                     "next commit writes them; check the disk space", index_dir, exc)
 
 
 def is_indexed(index_dir: Path, video_id: str) -> bool:
