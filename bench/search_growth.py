@@ -26,9 +26,12 @@ docs/benchmarks/search-growth.png, and into bench/results/search_growth.json.
 from __future__ import annotations
 
 import argparse
+import cProfile
+import io
 import json
 import logging
 import os
+import pstats
 import resource
 import sys
 import time
@@ -170,12 +173,33 @@ def measure_size(stats: dict, gazetteer: Gazetteer, types: list[str] = TYPES) ->
                           "budget_mb": cache.budget / 2**20}}
 
 
+def profile(stats: dict, gazetteer: Gazetteer, text: str, lines: int = 14) -> None:
+    """Log where one query's time goes on one size: its first run on a searcher opened (and
+    warmed) for it, then a second run, each with the blocks it decoded."""
+    shared_cache().clear()
+    searcher = SegmentSearcher(Path(stats["whoosh_dir"]), gazetteer)
+    searcher.search("opening")
+    for attempt in ("first", "again"):
+        profiler = cProfile.Profile()
+        with BlockCounter() as counter:
+            started = time.perf_counter()
+            profiler.runcall(searcher.search, text)
+            elapsed = (time.perf_counter() - started) * 1000
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(lines)
+        logger.info("%d segments, %s, %s run: %.1f ms (profiled), %d blocks, load %s\n%s",
+                    stats["segments"], text, attempt, elapsed, counter.blocks, load(),
+                    out.getvalue().split("Ordered by: internal time", 1)[-1])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--build", type=int, metavar="SEGMENTS",
                         help="build this size's indexes and keep them (nothing measured)")
     parser.add_argument("--sizes", type=int, nargs="+", default=GROWTH_SIZES)
     parser.add_argument("--types", nargs="+", choices=TYPES, default=TYPES)
+    parser.add_argument("--profile", metavar="QUERY",
+                        help="profile this query on each size instead (nothing written)")
     parser.add_argument("--work-dir", type=Path, default=ROOT / "bench" / "results" / "work")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--figures", type=Path, default=None,
@@ -192,6 +216,10 @@ def main(argv: list[str] | None = None) -> int:
     gazetteer = Gazetteer.load()
     command = "python -m bench.search_growth" + (" " + " ".join(argv if argv is not None
                                                                  else sys.argv[1:])).rstrip()
+    if args.profile:
+        for size in sorted(args.sizes):
+            profile(kept_build(scratch, size, shared=shared), gazetteer, args.profile)
+        return 0
     runs = [measure_size(kept_build(scratch, size, shared=shared), gazetteer, args.types)
             for size in sorted(args.sizes)]
     (ctx.work_dir.parent / "search_growth.json").write_text(json.dumps(runs, indent=1))
