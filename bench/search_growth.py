@@ -5,12 +5,15 @@
     .venv/bin/python -m bench.search_growth --sizes 10000 100000 --output /tmp/b.md
 
 The indexes are the search section's (bench/search.py: same generator, seed, bulk build in a
-child process whose peak RSS is the build memory, the FTS5 reference beside them), kept in
-bench/results/work/search with their build figures (`build-N.json`) and queries
-(`queries-N-60.json`, where bench.search_quick and bench.search_tails look for them). A size
-not built yet is built first: 10k takes seconds, 100k about two minutes, 1M 10-30 minutes,
-3M over an hour on the shared 2-core machine (`--build` one at a time, under `nice`, to
-watch its progress). All sizes are then measured in one process, one after the other, as
+child process whose peak RSS is the build memory, the FTS5 reference beside them). `--build N`
+keeps one in bench/results/work/search with its build figures (`build-N.json`) and queries
+(`queries-N-60.json`, where bench.search_quick and bench.search_tails look for them); the
+measuring run takes it from there as hard links into bench/results/work/search-growth, so a
+later `bench.search_quick --rebuild` of that folder (another branch's code) cannot change the
+index under the figures. A size not kept anywhere is built there first. Building takes
+seconds for 10k, minutes for 100k, 10-30 minutes for 1M and over an hour for 3M on the shared
+2-core machine (docs/benchmarks.md has the times measured): run `--build` under `nice` and
+watch its log. All sizes are then measured in one process, one after the other, as
 the section measures them (`SegmentSearcher.search`, the site's code path, and FTS5 in the
 same run), each with a fresh posting cache (posting_cache.py) as a newly started site has,
 and the load average beside each type's timings. Beside each query's time it counts what
