@@ -94,3 +94,17 @@ def test_exponent() -> None:
     assert exponent(10, 30, 1_000_000, 3_000_000) == pytest.approx(1.0)
     assert exponent(10, 90, 1_000_000, 3_000_000) == pytest.approx(2.0)
     assert exponent(0, 5, 1, 10) is None
+
+
+def test_search_section_runs_at_the_sizes_asked(tmp_path: Path) -> None:
+    """`python -m bench --only search --search-sizes N`: the section's own run at N, its
+    command saying so on the page (3M is asked for this way, outside `make bench`)."""
+    from bench.__main__ import main as bench_main
+
+    page = tmp_path / "benchmarks.md"
+    assert bench_main(["--only", "search", "--search-sizes", "1500", "--output", str(page),
+                       "--work-dir", str(tmp_path / "work")]) == 0
+    text = page.read_text(encoding="utf-8")
+    assert "python -m bench --only search --search-sizes 1500\n" in text
+    assert "| 1,500 |" in text and "Query latency at 1,500 segments" in text
+    assert not (tmp_path / "work" / "search" / "whoosh-10000").exists()
