@@ -39,12 +39,18 @@ def _fmt(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f}"
 
 
+def _load_after(load: list[float] | str) -> str:
+    if isinstance(load, str):  # "load average 4.90 5.15 5.45": how the first builds kept it
+        return load.removeprefix("load average ")
+    return " ".join(f"{x:.2f}" for x in load)
+
+
 def build_table(runs: list[dict]) -> str:
     rows = [[f"{r['segments']:,}", r["videos"], f"{r['hours']:,.0f}", f"{r['throughput']:.0f}",
              f"{r['whoosh_s'] / 60:.1f}", f"{r['whoosh_mb']:,.0f}",
              f"{r['rss_peak_mb']:,.0f} ({r['rss_peak_mb'] - r['rss_before_mb']:,.0f})",
              f"{r['workers_peak_mb']:,.0f}", f"{r['fts_throughput']:,.0f}",
-             f"{r['fts_mb']:,.0f}", " ".join(f"{x:.1f}" for x in r.get("load_after", []))]
+             f"{r['fts_mb']:,.0f}", _load_after(r.get("load_after", []))]
             for r in runs]
     return table(["passages", "videos", "hours", "Whoosh passages/s", "Whoosh min",
                   "Whoosh MB", "build peak RSS MB (indexing's share)",
