@@ -3,6 +3,10 @@
     .venv/bin/python -m bench.search_growth --build 3000000   # build one size (progress logged)
     .venv/bin/python -m bench.search_growth                   # measure 10k, 100k, 1M, 3M
     .venv/bin/python -m bench.search_growth --sizes 10000 100000 --output /tmp/b.md
+    .venv/bin/python -m bench.search_growth --sizes 100000 1000000 --queries-of 100000 \
+        --output /tmp/b.md          # the same queries on both sizes
+    .venv/bin/python -m bench.search_growth --sizes 1000000 --cache-mb 85 --output /tmp/b.md
+    .venv/bin/python -m bench.search_growth --sizes 100000 1000000 --profile afghanistan
 
 The indexes are the search section's (bench/search.py: same generator, seed, bulk build in a
 child process whose peak RSS is the build memory, the FTS5 reference beside them). `--build N`
@@ -23,7 +27,8 @@ the CPU time; beside each type, the major page faults (index pages read from dis
 
 The results go into docs/benchmarks.md as the block "Growth to 3M passages" below the
 standalone benches' mark (search_growth_report.py), with the plot
-docs/benchmarks/search-growth.png, and into bench/results/search_growth.json.
+docs/benchmarks/search-growth.png, and into bench/results/search_growth.json (with another
+`--output`, into a JSON file beside it: an experiment does not replace the page's figures).
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ from indexer.search_index.whoosh_internals import PostingBlocks
 
 logger = logging.getLogger(__name__)
 COUNT = 60  # queries per type, as the search section
+DEFAULT_OUTPUT = ROOT / "docs" / "benchmarks.md"
 
 
 def load() -> list[float]:
@@ -203,8 +209,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--types", nargs="+", choices=TYPES, default=TYPES)
     parser.add_argument("--profile", metavar="QUERY",
                         help="profile this query on each size instead (nothing written)")
+    parser.add_argument("--queries-of", type=int, metavar="SEGMENTS",
+                        help="every size runs the queries drawn for this one (a smaller "
+                             "archive is the start of a larger one: same seed), so that the "
+                             "same queries are compared across sizes")
+    parser.add_argument("--cache-mb", type=float,
+                        help="the posting cache's budget (default posting_cache.DEFAULT_BUDGET): "
+                             "a smaller one on a smaller archive shows what a larger one meets")
     parser.add_argument("--work-dir", type=Path, default=ROOT / "bench" / "results" / "work")
-    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     parser.add_argument("--figures", type=Path, default=None,
                         help="where the plot goes (default: 'benchmarks' beside --output)")
     args = parser.parse_args(argv)
@@ -216,16 +229,33 @@ def main(argv: list[str] | None = None) -> int:
         build_kept(shared, args.build)
         return 0
     scratch = ctx.scratch("search-growth")
-    gazetteer = Gazetteer.load()
+    budget = shared_cache().budget
+    if args.cache_mb:
+        shared_cache().budget = int(args.cache_mb * 2**20)
     command = "python -m bench.search_growth" + (" " + " ".join(argv if argv is not None
                                                                  else sys.argv[1:])).rstrip()
+    try:
+        return _measure(args, ctx, shared, scratch, command)
+    finally:
+        shared_cache().budget = budget
+
+
+def _measure(args, ctx: BenchContext, shared: Path, scratch: Path, command: str) -> int:
+    """Profile (`--profile`), or measure the sizes and write the page's block."""
+    gazetteer = Gazetteer.load()
     if args.profile:
         for size in sorted(args.sizes):
             profile(kept_build(scratch, size, shared=shared), gazetteer, args.profile)
         return 0
-    runs = [measure_size(kept_build(scratch, size, shared=shared), gazetteer, args.types)
-            for size in sorted(args.sizes)]
-    (ctx.work_dir.parent / "search_growth.json").write_text(json.dumps(runs, indent=1))
+    runs = []
+    for size in sorted(args.sizes):
+        stats = kept_build(scratch, size, shared=shared)
+        if args.queries_of:
+            stats["queries"] = kept_build(scratch, args.queries_of, shared=shared)["queries"]
+        runs.append(measure_size(stats, gazetteer, args.types))
+    figures = (ctx.work_dir.parent / "search_growth.json" if args.output == DEFAULT_OUTPUT
+               else args.output.with_name(args.output.stem + "-growth.json"))
+    figures.write_text(json.dumps(runs, indent=1))
     publish(runs, args.types, ctx, args.output, command)
     logger.info("wrote %s (load average %s)", args.output, load())
     return 0

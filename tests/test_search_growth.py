@@ -50,7 +50,7 @@ def test_a_kept_build_is_adopted_by_links_not_rebuilt(growth_run: Path) -> None:
 
 
 def test_counts_beside_timings_are_what_queries_read(growth_run: Path) -> None:
-    runs = json.loads((growth_run / "search_growth.json").read_text())
+    runs = json.loads((growth_run / "benchmarks-growth.json").read_text())
     assert [r["segments"] for r in runs] == list(SIZES)
     for run in runs:
         assert run["whoosh_mb"] > 0 and run["fts_mb"] > 0 and run["rss_peak_mb"] > 0
@@ -108,3 +108,22 @@ def test_search_section_runs_at_the_sizes_asked(tmp_path: Path) -> None:
     assert "python -m bench --only search --search-sizes 1500\n" in text
     assert "| 1,500 |" in text and "Query latency at 1,500 segments" in text
     assert not (tmp_path / "work" / "search" / "whoosh-10000").exists()
+
+
+def test_same_queries_across_sizes_and_a_smaller_cache(growth_run: Path) -> None:
+    """`--queries-of` runs one size's queries on every size; `--cache-mb` bounds the posting
+    cache for the run only (the process's budget is put back)."""
+    from indexer.search_index.posting_cache import shared_cache
+
+    budget = shared_cache().budget
+    page = growth_run / "experiment.md"
+    assert main(["--sizes", str(SIZES[1]), "--queries-of", str(SIZES[0]), "--types", "term",
+                 "--cache-mb", "0.5", "--work-dir", str(growth_run / "work"),
+                 "--output", str(page)]) == 0
+    run = json.loads((growth_run / "experiment-growth.json").read_text())[0]
+    drawn = json.loads((growth_run / "work" / "search-growth" /
+                        f"queries-{SIZES[0]}-60.json").read_text())
+    assert run["segments"] == SIZES[1]
+    assert run["types"]["term"]["queries"] == [q for q, _kw in drawn["term"]]
+    assert run["cache_end"]["budget_mb"] == 0.5 and run["cache_end"]["mb"] <= 0.5
+    assert shared_cache().budget == budget
