@@ -261,7 +261,9 @@ peak is the larger one's). Whoosh throughput is timed around `add_many` alone, F
 its inserts; both include the commit. Term, AND, phrase, prefix and fuzzy queries are the CLI's
 call (no facets); entity is a word plus the entity filter (a facet click); faceted is a word with
 the four facets, as the search page and the API call it. FTS5 matches without stemming and has
-no fuzzy matching (n/a).
+no fuzzy matching (n/a). Other sizes: `--search-sizes`; 3M passages (about 6,000 hours) and
+how each query type grows with the archive: `python -m bench.search_growth` ("Growth to 3M
+passages", below the standalone benches).
 """
 
 
