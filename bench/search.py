@@ -130,13 +130,12 @@ def _logged(transcripts: list, size: int):
         yield transcript
         done += len(transcript.segments)
         if number % PROGRESS_EVERY == 0 or done == size:
-            children = Path(f"/proc/self/task/{os.getpid()}/children").read_text().split()
             writers = []
-            for pid in children:
-                try:
-                    writers.append(_memory_mb(pid))
-                except FileNotFoundError:  # ended between the two reads
-                    pass
+            try:  # Linux's list of child processes (a kernel without it: not shown)
+                children = Path(f"/proc/self/task/{os.getpid()}/children").read_text().split()
+                writers = [_memory_mb(pid) for pid in children]
+            except OSError:  # no such list, or a writer ended between the two reads
+                pass
             elapsed = time.perf_counter() - started
             logger.info("indexing %d: %d segments in %.0f s (%.0f/s); RSS %.0f MB, writers "
                         "%s MB; load %s", size, done, elapsed, done / elapsed, _memory_mb(),
