@@ -104,13 +104,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="scratch space: generated media, indexes, caches")
     parser.add_argument("--models-dir", type=Path, default=ROOT / "data" / "models",
                         help="where `speechsearch models` provisioned Whisper")
+    parser.add_argument("--search-sizes", nargs="+", type=int, metavar="SEGMENTS",
+                        help="archive sizes of the search section (default 10k 100k 1M; "
+                             "3000000 adds over an hour: bench/search.py)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)  # the load section starts the site
 
     figures = args.figures or args.output.parent / "benchmarks"
     ctx = BenchContext(quick=args.quick, figures_dir=figures, work_dir=args.work_dir,
-                       models_dir=args.models_dir)
+                       models_dir=args.models_dir, search_sizes=args.search_sizes)
     link = os.path.relpath(figures, args.output.parent)
     command = "python -m bench" + (" " + " ".join(sys.argv[1:]) if argv is None and
                                    len(sys.argv) > 1 else "")

@@ -27,6 +27,7 @@ class BenchContext:
     work_dir: Path = RESULTS / "work"  # scratch files and caches (generated media, indexes)
     models_dir: Path = ROOT / "data" / "models"
     corpus: Path = CORPUS
+    search_sizes: list[int] | None = None  # the search section's archive sizes (its default)
 
     def scratch(self, name: str) -> Path:
         path = self.work_dir / ("quick-" + name if self.quick else name)

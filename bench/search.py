@@ -1,6 +1,7 @@
 """Search at scale: build throughput, size, memory and query latency, ours beside SQLite FTS5.
 
     .venv/bin/python -m bench.search      # this section alone (same as --only search)
+    .venv/bin/python -m bench --only search --search-sizes 10000 100000 1000000 3000000
 
 Synthetic archives of 10k, 100k and 1M segments (bench/synthetic.py: Zipf vocabulary of
 French and English speech, gazetteer names with skewed frequencies, ~2,000 hours at 1M) are
@@ -15,7 +16,9 @@ collection with a fixed seed, so they match like users' queries do (common conte
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
+import os
 import resource
 import shutil
 import sys
@@ -29,14 +32,21 @@ from bench.report import BenchContext, Section, percentile, pyplot, save_figure,
 from bench.synthetic import ArchiveGenerator
 from indexer.gazetteer import Gazetteer
 from indexer.search_index import COMMON_WORDS, SegmentSearcher, add_many
+from indexer.search_index.schema import PARALLEL_MIN_SEGMENTS
+
+logger = logging.getLogger(__name__)
 
 SIZES = [10_000, 100_000, 1_000_000]
+# 3M passages (about 6,000 hours) on request only (`--search-sizes`, bench.search_growth):
+# its build alone takes over an hour on a shared machine, and `make bench` stays bounded.
+GROWTH_SIZES = [*SIZES, 3_000_000]
 QUICK_SIZES = [2_000]
 TYPES = ["term", "and", "phrase", "prefix", "fuzzy", "entity", "faceted"]
 # p95 limits at the largest size (issue 5); fuzzy has none.
 LIMITS_MS = {"term": 50, "and": 50, "prefix": 50, "entity": 50, "phrase": 150, "faceted": 150}
 MIN_THROUGHPUT = 2000  # segments/s
 SEED = 20091204
+PROGRESS_EVERY = 1000  # videos (~300k segments) between two lines of a build's progress
 
 
 def _words(text: str) -> list[str]:
@@ -87,7 +97,10 @@ def _build(size: int, whoosh_dir: Path, fts_path: Path | None, queries: int, pip
     generated = time.perf_counter()
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     shutil.rmtree(whoosh_dir, ignore_errors=True)
-    add_many(whoosh_dir, transcripts, Gazetteer.load())
+    # Handed over one by one to log progress (a 3M build takes an hour), so add_many is told
+    # what it would choose for the list: two writer processes from PARALLEL_MIN_SEGMENTS.
+    add_many(whoosh_dir, _logged(transcripts, size), Gazetteer.load(),
+             parallel=size >= PARALLEL_MIN_SEGMENTS)
     indexed = time.perf_counter()
     rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     workers_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -102,6 +115,32 @@ def _build(size: int, whoosh_dir: Path, fts_path: Path | None, queries: int, pip
         "workers_peak_mb": workers_peak / 1024,
         "queries": pick_queries(transcripts, queries, SEED + size),
     })
+
+
+def _memory_mb(pid: int | str = "self") -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(status.split("VmRSS:")[1].split()[0]) / 1024
+
+
+def _logged(transcripts: list, size: int):
+    """`transcripts`, logging every PROGRESS_EVERY videos the segments handed to the writer,
+    their rate, and this process's and its writer processes' resident memory."""
+    started, done = time.perf_counter(), 0
+    for number, transcript in enumerate(transcripts, 1):
+        yield transcript
+        done += len(transcript.segments)
+        if number % PROGRESS_EVERY == 0 or done == size:
+            writers = []
+            try:  # Linux's list of child processes (a kernel without it: not shown)
+                children = Path(f"/proc/self/task/{os.getpid()}/children").read_text().split()
+                writers = [_memory_mb(pid) for pid in children]
+            except OSError:  # no such list, or a writer ended between the two reads
+                pass
+            elapsed = time.perf_counter() - started
+            logger.info("indexing %d: %d segments in %.0f s (%.0f/s); RSS %.0f MB, writers "
+                        "%s MB; load %s", size, done, elapsed, done / elapsed, _memory_mb(),
+                        "+".join(f"{mb:.0f}" for mb in writers) or "none",
+                        " ".join(f"{x:.2f}" for x in os.getloadavg()))
 
 
 def build(size: int, scratch: Path, queries: int, fts: bool = True) -> dict:
@@ -136,6 +175,13 @@ def _latencies(run, queries: list) -> list[float]:
     return out
 
 
+def sample(name: str, queries: list) -> list:
+    """The queries of type `name` that are timed."""
+    if name == "fuzzy":  # seconds each at 1M: a third of the sample says enough
+        return queries[:max(5, len(queries) // 3)]
+    return queries
+
+
 def measure(stats: dict, gazetteer: Gazetteer,
             types: list[str] = TYPES) -> dict[str, dict[str, list[float]]]:
     whoosh = SegmentSearcher(Path(stats["whoosh_dir"]), gazetteer)
@@ -147,9 +193,7 @@ def measure(stats: dict, gazetteer: Gazetteer,
     whoosh.search("opening")
     stats["open_s"] = time.perf_counter() - started
     for name in types:
-        queries = stats["queries"][name]
-        if name == "fuzzy":  # seconds each at 1M: a third of the sample says enough
-            queries = queries[:max(5, len(queries) // 3)]
+        queries = sample(name, stats["queries"][name])
         timings["whoosh"][name] = _latencies(lambda q: whoosh.search(q[0], **q[1]), queries)
         mapped = [search_fts.to_fts(q, **kw) for q, kw in queries]
         if all(mapped):
@@ -162,7 +206,7 @@ def _p(values: list[float], q: float) -> str:
 
 
 def run(ctx: BenchContext) -> Section:
-    sizes, count = (QUICK_SIZES, 10) if ctx.quick else (SIZES, 60)
+    sizes, count = (QUICK_SIZES, 10) if ctx.quick else (ctx.search_sizes or SIZES, 60)
     scratch = ctx.scratch("search")
     gazetteer = Gazetteer.load()
     results = []
@@ -180,7 +224,9 @@ def run(ctx: BenchContext) -> Section:
                            largest["throughput"], MIN_THROUGHPUT, True, " segments/s", 0))
     for stats in results:
         stats.pop("queries")
-    return Section("search", "Search at scale", "python -m bench --only search",
+    command = "python -m bench --only search" + (
+        " --search-sizes " + " ".join(map(str, sizes)) if ctx.search_sizes else "")
+    return Section("search", "Search at scale", command,
                    _body(results, count), {"targets": targets, "runs": results},
                    [_plot(results, ctx)])
 
@@ -214,7 +260,9 @@ peak is the larger one's). Whoosh throughput is timed around `add_many` alone, F
 its inserts; both include the commit. Term, AND, phrase, prefix and fuzzy queries are the CLI's
 call (no facets); entity is a word plus the entity filter (a facet click); faceted is a word with
 the four facets, as the search page and the API call it. FTS5 matches without stemming and has
-no fuzzy matching (n/a).
+no fuzzy matching (n/a). Other sizes: `--search-sizes`; 3M passages (about 6,000 hours) and
+how each query type grows with the archive: `python -m bench.search_growth` ("Growth to 3M
+passages", below the standalone benches).
 """
 
 
