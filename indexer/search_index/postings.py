@@ -179,7 +179,10 @@ class SegmentPostings:
         same common words' blocks)."""
         cached = self._cached(fieldname, btext, len(docs)) if len(docs) else None
         if cached is not None:
-            at = np.minimum(np.searchsorted(cached.ids, docs), len(cached.ids) - 1)
+            # The needles in the list's own dtype (int32): searchsorted would otherwise copy
+            # the whole list into int64 on every call (~0.1 ms for "de"'s 500k postings).
+            at = np.minimum(np.searchsorted(cached.ids, docs.astype(cached.ids.dtype)),
+                            len(cached.ids) - 1)
             present = cached.ids[at] == docs
             counts, index = ragged_rows(cached.starts, at[present])
             return Found(present, counts, cached.positions[index].astype(np.int64))
