@@ -154,3 +154,20 @@ def test_a_missing_or_damaged_file_is_read_from_whoosh_s_blocks(archive, gazette
     add_many(path, transcripts[-3:], gazetteer)  # the next commit writes them again
     assert len(ListArrays(files[0])) and len(ListArrays(files[1]))
     assert not (path / f".{files[1].name}.tmp").exists()
+
+
+def test_files_of_a_higher_threshold_are_written_again_with_the_shorter_lists(
+        archive, monkeypatch) -> None:
+    # An index whose files were written when only longer lists were kept (1,024 postings
+    # before 256): the next commit writes them again, once, so mid-frequency lists are read
+    # as arrays too (a phrase of mid-frequency words decoded their blocks each time).
+    path, _transcripts = archive
+    before = {file.name: ListArrays(file) for file in path.glob(f"*{SUFFIX}")}
+    assert before and all(lists.min_postings == LONG for lists in before.values())
+    monkeypatch.setattr(list_writing, "MIN_POSTINGS", LONG // 2)
+    assert list_writing.write_missing(path) == len(before)
+    after = {file.name: ListArrays(file) for file in path.glob(f"*{SUFFIX}")}
+    assert set(after) == set(before)
+    for name, lists in after.items():
+        assert lists.min_postings == LONG // 2 and len(lists) > len(before[name])
+    assert list_writing.write_missing(path) == 0  # written once

@@ -5,7 +5,7 @@ With the posting cache alone (posting_cache.py), the slow queries left at 1M pas
 the first search of a frequent content word since the searcher was opened: its lists decoded
 block by block from Whoosh's format (a zlib decompression and an unpickling per block of 128
 postings, ~45 us; "afghanistan" 140 ms the first time, 11 ms the second). Here, after each
-commit, every list of at least `MIN_POSTINGS` (1,024) postings of each new index segment is decoded
+commit, every list of at least `MIN_POSTINGS` (256) postings of each new index segment is decoded
 once (postings.py's `decode_whole`) and its arrays (document numbers, weights, positions) are
 written to `<segment id>.lists` in the index folder (list_writing.py). A searcher maps the
 file and reads a list as numpy views of the map: nothing decoded, no warming, and the memory

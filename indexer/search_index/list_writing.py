@@ -8,14 +8,17 @@ from pathlib import Path
 
 from .list_arrays import SUFFIX, ListArrays, path_of, write
 from .opening import open_for_reading
-from .posting_cache import MIN_POSTINGS as CACHE_MIN_POSTINGS
 from .postings import SegmentPostings, segment_id
 from .whoosh_internals import FAST_PATH, NoArrayForm
 
 logger = logging.getLogger(__name__)
 
-# Shorter lists are a few blocks, decoded in well under a millisecond: as the posting cache's.
-MIN_POSTINGS = CACHE_MIN_POSTINGS
+# Lists of two blocks or more. At 1,024 (the posting cache's threshold) a phrase of
+# mid-frequency words ("de Terres australes françaises") decoded the blocks of each word for
+# each of the forms it is searched in (the words, the stems, the entity, two index segments):
+# 24 lists of ~800 postings, ~0.6 ms each, the slowest phrase of the 1M benchmark (28 ms;
+# 11 ms with these lists as arrays). The files grow by ~18 % (+5 % of the index) at 1M.
+MIN_POSTINGS = 256  # at most posting_cache.MIN_POSTINGS: what the cache keeps is in the file
 
 
 def long_lists(reader, min_postings: int):
@@ -33,21 +36,27 @@ def long_lists(reader, min_postings: int):
                     logger.debug("%s %r: no arrays", fieldname, btext)
 
 
-def _readable(path: Path) -> bool:
+def _current(path: Path) -> bool:
+    """Whether the file is there, readable, and holds every list of `MIN_POSTINGS`."""
     try:
-        ListArrays(path)
+        kept = ListArrays(path).min_postings
     except FileNotFoundError:
         return False
     except (OSError, ValueError) as exc:
         logger.warning("%s is damaged (%s): written again", path, exc)
+        return False
+    if kept > MIN_POSTINGS:
+        logger.info("%s holds lists of %d postings or more: written again with those of %d",
+                    path.name, kept, MIN_POSTINGS)
         return False
     return True
 
 
 def write_missing(index_dir: Path) -> int:
     """Write the `.lists` file, with its lists of at least `MIN_POSTINGS` postings, of each
-    segment of the index that lacks one or whose file is damaged (after a commit, under the
-    writer's turn); returns how many files were written. Leftovers of a write that crashed
+    segment of the index that lacks one, whose file is damaged, or whose file was written
+    when only longer lists were kept (after a commit, under the writer's turn); returns how
+    many files were written. Leftovers of a write that crashed
     are removed (no other writer runs meanwhile)."""
     if not FAST_PATH:  # another Whoosh version: its blocks are not read here
         return 0
@@ -61,7 +70,7 @@ def write_missing(index_dir: Path) -> int:
         for leaf, _offset in reader.leaf_readers():
             segment = segment_id(leaf)
             path = path_of(index_dir, segment)
-            if segment and not _readable(path):
+            if segment and not _current(path):
                 count = write(path, long_lists(leaf, MIN_POSTINGS), MIN_POSTINGS)
                 logger.info("%s: %d long posting lists written as arrays", path.name, count)
                 written += 1
