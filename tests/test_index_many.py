@@ -210,6 +210,10 @@ def test_files_at_once_option_and_setting(tmp_path: Path, monkeypatch) -> None:
     result = runner.invoke(main, ["index", str(FIXTURES / "en_nato.mp3"), "--files-at-once",
                                   "0", "--data-dir", str(tmp_path)])
     assert result.exit_code == 2 and "--files-at-once" in result.output
+    result = runner.invoke(main, ["index", str(FIXTURES / "en_nato.mp3"), "--files-at-once",
+                                  "2", "--queue", "--data-dir", str(tmp_path)])
+    assert result.exit_code != 0 and "--files-at-once cannot be used with --queue" in \
+        result.output
 
 
 def test_index_command_indexes_files_together_and_reports_in_order(tmp_path: Path,
