@@ -76,6 +76,8 @@ class ManyFiles:
         self.coalescer: Coalescer | None = None
 
     def __iter__(self) -> Iterator[FileOutcome]:
+        if self.at_once > 1 and self.indexer.engine.batch_size <= 1:
+            self.at_once = 1  # batching is off (--batch-size 1), or the engine cannot batch
         if self.at_once == 1:  # one by one: the plain path, no threads
             for position, path in enumerate(self.files):
                 with self.progress(position, 0) as factory:
@@ -91,7 +93,7 @@ class ManyFiles:
         indexer.engine, indexer.tagger  # loaded once, here, not by several threads at once
         if indexer.options.diarize:
             voice_encoder()
-        limit = 2 * max(1, indexer.engine.batch_size)
+        limit = 2 * indexer.engine.batch_size  # a round of short files fills a batch or two
         self.coalescer = Coalescer(indexer.engine, self.at_once, limit)
         outcomes: dict[int, FileOutcome] = {}
         errors: dict[int, BaseException] = {}

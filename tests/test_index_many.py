@@ -4,6 +4,7 @@ one batched decoder call, and give what the files give indexed one by one."""
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import threading
 from pathlib import Path
@@ -127,6 +128,26 @@ def test_files_indexed_together_decode_in_one_call_and_match_one_by_one(
     assert all(is_indexed(indexer.settings.index_dir, o.video_id) for o in outcomes)
 
 
+def test_the_same_files_give_the_same_batches_and_transcripts(session_indexer, tmp_path,
+                                                               batched_calls) -> None:
+    # No timeout decides what is decoded together: two runs, the same rounds, the same
+    # batched calls, the same transcripts to the millisecond.
+    runs = []
+    for attempt in ("first", "second"):
+        indexer = indexer_sharing_models(session_indexer, tmp_path / attempt)
+        run = ManyFiles(indexer, speech_files(tmp_path / attempt / "media", SPEECH[:3]), 3)
+        outcomes = list(run)
+        # (the calls of one rendezvous, French and English, may run in either order)
+        calls = sorted(batched_calls)
+        batched_calls.clear()
+        runs.append((run.coalescer.rounds, calls,
+                     [[(s.start, s.end, s.language, s.text, [(w.start, w.end, w.word)
+                                                             for w in s.words])
+                       for s in t.segments] for t in transcripts(indexer, outcomes)]))
+    assert runs[0] == runs[1]
+    assert len(runs[0][1]) >= 2
+
+
 def test_a_corrupt_and_a_silent_file_fail_alone(session_indexer, tmp_path) -> None:
     indexer = indexer_sharing_models(session_indexer, tmp_path)
     media = tmp_path / "media"
@@ -175,6 +196,20 @@ def test_a_bad_request_fails_its_own_file_only(engine) -> None:
     assert coalescer.rounds == [{0: 1, 1: 1}]
     assert isinstance(results[1], Exception)
     assert "afghanistan" in " ".join(s.text for s in results[0][0].segments).lower()
+
+
+def test_batch_size_one_indexes_files_one_by_one(session_indexer, tmp_path) -> None:
+    # --batch-size 1 turns batching off, across files too: no threads, no coalescer.
+    indexer = indexer_sharing_models(session_indexer, tmp_path)
+    engine = indexer.engine
+    options = engine.options
+    engine.options = dataclasses.replace(options, batch_size=1)
+    try:
+        run = ManyFiles(indexer, speech_files(tmp_path / "media", SPEECH[:2]), 4)
+        assert [o.status for o in run] == ["indexed", "indexed"]
+    finally:
+        engine.options = options
+    assert run.coalescer is None and run.at_once == 1
 
 
 def test_copies_of_one_file_go_to_one_member(tmp_path: Path) -> None:
