@@ -169,6 +169,28 @@ def test_a_corrupt_and_a_silent_file_fail_alone(session_indexer, tmp_path) -> No
     assert run.coalescer.rounds[0] == {0: 1, 3: 1}
 
 
+def test_an_unexpected_error_stops_the_run_after_the_files_begun(session_indexer,
+                                                                 tmp_path) -> None:
+    # A real failure nobody handles: the second file's transcript cannot be written (a
+    # folder is in its place). The members stop taking files, nobody is left waiting at the
+    # coalescer, what was indexed is given first, then the error.
+    from indexer.decode import content_hash
+    from indexer.search_index import is_indexed
+
+    indexer = indexer_sharing_models(session_indexer, tmp_path)
+    files = speech_files(tmp_path / "media", SPEECH[:3])
+    blocked = content_hash(files[1])[:16]
+    (indexer.settings.transcripts_dir / f"{blocked}.json").mkdir(parents=True)
+    given = []
+    with pytest.raises(IsADirectoryError):
+        for outcome in ManyFiles(indexer, files, 2):  # members: files 0 and 2, file 1
+            given.append(outcome)
+    assert given[0].path == files[0] and given[0].status == "indexed"
+    assert all(o.status == "indexed" and o.path != files[1] for o in given)
+    assert is_indexed(indexer.settings.index_dir, given[0].video_id)
+    assert not is_indexed(indexer.settings.index_dir, blocked)
+
+
 def test_a_bad_request_fails_its_own_file_only(engine) -> None:
     # A pooled call that fails is decoded again member by member: the bad request's member
     # gets the error, the other its transcript.
