@@ -43,6 +43,7 @@ class Config:
     batch_size: int = DEFAULT_BATCH_SIZE  # pipeline: windows decoded together; batched: its own
     diarize: bool = False  # pipeline only: speakers told apart (off unless a section asks)
     official: bool = False  # pipeline only: each file's reference text aligned as its official
+    files_at_once: int = 1  # pipeline only: files indexed at once (`--files-at-once`)
 
 
 @dataclass
@@ -111,7 +112,10 @@ def _child(config: Config, files: list[Path], models_dir: Path, scratch: Path) -
         runner = _FasterWhisperRunner(config, models_dir)
     load_seconds = time.perf_counter() - started
     runner.run(WARM_UP)  # first-call costs (allocations, caches) are not per-file speed
-    results = [runner.run(path) for path in files]
+    if config.kind == "pipeline" and config.files_at_once > 1:
+        results = runner.run_together(files, config.files_at_once)
+    else:
+        results = [runner.run(path) for path in files]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return ConfigRun(config, results, peak, load_seconds)
 
@@ -139,13 +143,26 @@ class _PipelineRunner:
         self.indexer.engine, self.indexer.tagger  # load before timing
 
     def run(self, path: Path) -> FileRun:
-        from indexer.store import load_transcript
-
         if self.official:  # `--official-text`: the human reference, else the silver one
             text = next((t for t in (path.with_suffix(".ref.txt"), path.with_suffix(".silver.txt"))
                          if t.is_file()), None)
             self.indexer.options = replace(self.indexer.options, official_text=text)
-        outcome = self.indexer.index_file(path)
+        return self._file_run(self.indexer.index_file(path))
+
+    def run_together(self, paths: list[Path], at_once: int) -> list[FileRun]:
+        """`speechsearch index --files-at-once`: the files' own wall times overlap, so each
+        gets its share of the run's wall time by its audio (per-file speeds mean nothing)."""
+        from indexer.index_many import ManyFiles
+
+        run = ManyFiles(self.indexer, paths, at_once)
+        files = [self._file_run(outcome) for outcome in run]
+        audio = sum(f.audio_seconds for f in files)
+        return [replace(f, wall=run.seconds * f.audio_seconds / audio) for f in files]
+
+    def _file_run(self, outcome) -> FileRun:
+        from indexer.store import load_transcript
+
+        path = outcome.path
         if outcome.status != "indexed":
             raise RuntimeError(f"{path.name}: {outcome.reason}")
         transcript = load_transcript(self.indexer.settings.transcripts_dir, outcome.video_id)

@@ -19,6 +19,7 @@ import numpy as np
 from bench import corpus_runs
 from bench.corpus_runs import Config, ConfigRun, FileRun, corpus_media, evaluation_media
 from bench.report import BenchContext, Section, pyplot, save_figure, table, target
+from indexer.config import DEFAULT_FILES_AT_ONCE
 from indexer.decode import SAMPLE_RATE, load_audio
 from indexer.engines import DEFAULT_BATCH_SIZE
 from indexer.timing import STAGES
@@ -26,6 +27,8 @@ from indexer.timing import STAGES
 PIPELINE = Config("pipeline (speechsearch index --no-diarize)")
 UNBATCHED = Config("pipeline, unbatched (before)", batch_size=1)
 FULL = Config("pipeline with speakers and official text", diarize=True, official=True)
+AT_ONCE = Config(f"pipeline, {DEFAULT_FILES_AT_ONCE} files at once",
+                 files_at_once=DEFAULT_FILES_AT_ONCE)
 BARE = Config("bare faster-whisper", kind="bare")
 BATCHED = Config(f"bare faster-whisper batched ({DEFAULT_BATCH_SIZE})", kind="batched")
 OPENAI = Config("openai-whisper engine (pipeline)", engine="openai-whisper")
@@ -46,7 +49,11 @@ Whoosh index updated. Its windows are decoded up to `--batch-size` at a time (de
 hallucination-silence skip, the prompt retry) in a thread of its own, and the windows'
 `generate` and `align` calls meet in one batched CTranslate2 call
 (`indexer/engines/batching.py`). "Unbatched" is the same at batch size 1: the pipeline as it
-was. "With speakers and official text" adds diarization and the forced alignment of each
+was. "{at_once} files at once" is the same pipeline given all the files in one
+`speechsearch index --files-at-once {at_once}`: the files are indexed in {at_once} threads whose
+windows are decoded together (`indexer/engines/coalesce.py`); its files' times overlap, so
+its speed is the whole run's (audio over wall time), and it has no per-file or per-stage
+row. "With speakers and official text" adds diarization and the forced alignment of each
 file's reference text (`--official-text`; the silver text where there is no human one).
 "Bare faster-whisper" is `WhisperModel.transcribe(vad_filter=True, word_timestamps=True)` on
 the decoded file, one language for the whole file; "batched" is its `BatchedInferencePipeline`
@@ -102,10 +109,10 @@ def run(ctx: BenchContext) -> Section:
     files, scratch = corpus_media(ctx.corpus, ctx.quick), ctx.scratch("transcription")
     shared = runs(ctx)
     results = {label: on_corpus(r, ctx) for label, r in shared.items()}
-    for config in (UNBATCHED, FULL, BATCHED):
+    for config in (UNBATCHED, AT_ONCE, FULL, BATCHED):
         results[config.label] = corpus_runs.run(config, files, ctx.models_dir, scratch)
     results = {c.label: results[c.label]
-               for c in (PIPELINE, UNBATCHED, FULL, BARE, BATCHED, OPENAI)}
+               for c in (PIPELINE, UNBATCHED, AT_ONCE, FULL, BARE, BATCHED, OPENAI)}
     # The batch sizes on one long recording: the files with a human reference, joined (a
     # corpus file is one or two windows, too few to fill a batch).
     references = human_references(ctx)
@@ -134,8 +141,10 @@ def run(ctx: BenchContext) -> Section:
                   f"{size_wer[str(size)]:.1%}", f"{r.peak_rss_mb:.0f}",
                   f"{r.peak_rss_mb - sizes[1].peak_rss_mb:+.0f}"] for size, r in sizes.items()]
     names = [f.name for f in results[PIPELINE.label].files]
+    per_file = {label: r for label, r in results.items() if label != AT_ONCE.label}
     file_rows = [[name, f"{results[PIPELINE.label].files[i].audio_seconds:.1f}"]
-                 + [f"{r.files[i].audio_seconds / r.files[i].wall:.2f}x" for r in results.values()]
+                 + [f"{r.files[i].audio_seconds / r.files[i].wall:.2f}x"
+                    for r in per_file.values()]
                  for i, name in enumerate(names)]
     staged = (PIPELINE, UNBATCHED, FULL)
     stage_totals = {c.label: {s: sum(f.stages.get(s, 0.0) for f in results[c.label].files)
@@ -147,6 +156,7 @@ def run(ctx: BenchContext) -> Section:
     speed, full_speed = results[PIPELINE.label].speed(), results[FULL.label].speed()
     before, bare_speed = results[UNBATCHED.label].speed(), results[BARE.label].speed()
     openai_speed = results[OPENAI.label].speed()
+    at_once, at_once_wer = results[AT_ONCE.label], wer[AT_ONCE.label]
     wer_gap = (wer[PIPELINE.label] - wer[UNBATCHED.label]) * 100
     targets = [
         target("pipeline, speakers and official text off (x real time)", speed, SPEED_TARGET,
@@ -162,7 +172,7 @@ def run(ctx: BenchContext) -> Section:
                10, False, " %"),
     ]
     body = "\n\n".join([
-        READING.format(batch=DEFAULT_BATCH_SIZE).strip(),
+        READING.format(batch=DEFAULT_BATCH_SIZE, at_once=DEFAULT_FILES_AT_ONCE).strip(),
         f"Load average (1, 5, 15 min) when the run started: "
         f"{', '.join(f'{v:.2f}' for v in load_before)}; when it ended: "
         f"{', '.join(f'{v:.2f}' for v in load_after)}. The machine is shared: read the ratios "
@@ -172,6 +182,10 @@ def run(ctx: BenchContext) -> Section:
         f"Batched, the pipeline runs at **{speed / before:.2f}x** the speed of the unbatched "
         f"pipeline ({speed:.2f}x against {before:.2f}x real time), WER {wer_gap:+.2f} points; "
         f"bare faster-whisper: {bare_speed:.2f}x; openai-whisper engine {openai_speed:.2f}x.",
+        f"{DEFAULT_FILES_AT_ONCE} files at once: **{at_once.speed() / speed:.2f}x** the speed "
+        f"of the same pipeline indexing them one by one ({at_once.speed():.2f}x real time), "
+        f"WER {(at_once_wer - wer[PIPELINE.label]) * 100:+.2f} points, peak RSS "
+        f"{at_once.peak_rss_mb - results[PIPELINE.label].peak_rss_mb:+.0f} MB.",
         f"Batch size, on the corpus files that have a human reference joined into one "
         f"recording ({sizes[1].files[0].audio_seconds:.0f} s, a second of silence between "
         f"them; pipeline without speakers or official text; WER against their references "
@@ -185,8 +199,8 @@ def run(ctx: BenchContext) -> Section:
                 f"{r.speed() / long_runs[UNBATCHED.label].speed():.2f}x", f"{long_wer[label]:.1%}"]
                for label, r in long_runs.items()], {1, 2, 3}),
         "Per file (speed, multiple of real time):",
-        table(["file", "audio (s)"] + list(results), file_rows,
-              set(range(1, 2 + len(results)))),
+        table(["file", "audio (s)"] + list(per_file), file_rows,
+              set(range(1, 2 + len(per_file)))),
         "Where the time goes: seconds per stage, summed over the files (share of the run):",
         table(["stage"] + [c.label for c in staged], stage_rows, {1, 2, 3}),
     ])
@@ -200,6 +214,9 @@ def run(ctx: BenchContext) -> Section:
             "stages": stage_totals, "files": names,
             "one_recording": {label: {"speed": r.speed(), "wer": long_wer[label]}
                               for label, r in long_runs.items()},
+            "files_at_once": {"files_at_once": DEFAULT_FILES_AT_ONCE, "speed": at_once.speed(),
+                              "vs_one_by_one": at_once.speed() / speed,
+                              "peak_rss_mb": at_once.peak_rss_mb, "wer": at_once_wer},
             "load_average": {"start": load_before, "end": load_after}}
     return Section("transcription", "Transcription speed", "python -m bench --only "
                    "transcription", body, data, figures)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from contextlib import contextmanager
 from html import unescape
 from pathlib import Path
 
@@ -18,12 +19,14 @@ from tqdm import tqdm
 
 from .cli_common import data_dir_option, settings_from
 from .cli_group import SpeechSearchGroup
+from .config import DEFAULT_FILES_AT_ONCE, MAX_FILES_AT_ONCE
 from .corrections_command import history, revert_command
 from .decode import iter_media_files
 from .delivery_command import delivery
 from .engines import DEFAULT_BATCH_SIZE, ENGINE_NAMES, MAX_BATCH_SIZE, EngineOptions
 from .export import FORMATS, clock, export
 from .gazetteer import Gazetteer
+from .index_many import ManyFiles
 from .jobs.commands import enqueue_files, jobs, worker
 from .language import DEFAULT_LANGUAGES
 from .pipeline import FileOutcome, Indexer, IndexOptions, MetadataError, validate_date
@@ -89,6 +92,12 @@ def _check_date(ctx, param, value: str | None) -> str | None:
               help="Speech windows (up to 30 s each) decoded together: faster, and a little "
                    f"more memory per window. 1 turns batching off. Default "
                    f"SPEECHSEARCH_BATCH_SIZE, else {DEFAULT_BATCH_SIZE}.")
+@click.option("--files-at-once", type=click.IntRange(1, MAX_FILES_AT_ONCE), default=None,
+              metavar="N",
+              help="Files indexed at once, their speech windows decoded together: faster on "
+                   "many short files, and each file's audio held in memory meanwhile. 1 "
+                   "indexes them one by one. Default SPEECHSEARCH_FILES_AT_ONCE, else "
+                   f"{DEFAULT_FILES_AT_ONCE}.")
 @click.option("--no-prompt", is_flag=True,
               help="Do not bias recognition toward the gazetteer's names.")
 @click.option("--official-text", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -106,7 +115,7 @@ def _check_date(ctx, param, value: str | None) -> str | None:
 def index(ctx: click.Context, paths: tuple[Path, ...], engine: str, model: str, language: str,
           title: str | None, date: str | None, speaker: str | None, event: str | None,
           force: bool, discard_corrections: bool, beam_size: int, batch_size: int | None,
-          no_prompt: bool,
+          files_at_once: int | None, no_prompt: bool,
           official_text: Path | None, speakers: int | None, no_diarize: bool, queue: bool,
           data_dir: Path | None) -> None:
     """Transcribe and index media files or folders (searched recursively).
@@ -157,6 +166,7 @@ def index(ctx: click.Context, paths: tuple[Path, ...], engine: str, model: str, 
                                            ("--language", language != "auto"),
                                            ("--beam-size", beam_size != 5),
                                            ("--batch-size", batch_size is not None),
+                                           ("--files-at-once", files_at_once is not None),
                                            ("--no-prompt", no_prompt),
                                            ("--speakers", speakers is not None),
                                            ("--no-diarize", no_diarize)) if value]
@@ -172,24 +182,31 @@ def index(ctx: click.Context, paths: tuple[Path, ...], engine: str, model: str, 
         click.echo(f"index rebuilt in this version's format: {rebuilt.videos} videos")
     indexer = Indexer(settings, options)
     outcomes = []
-    for number, path in enumerate(files, start=1):
-        bar: list[tqdm] = []
 
-        def progress(media, path=path, number=number, bar=bar):
+    @contextmanager
+    def progress(position: int, member: int):
+        """One bar a file, on its member's line while files are indexed at once."""
+        bar: list[tqdm] = []
+        path = files[position]
+
+        def start(media):
             bar.append(tqdm(total=round(media.duration, 1), unit="s", leave=False, disable=None,
-                            desc=f"[{number}/{len(files)}] {path.name}",
+                            position=member, desc=f"[{position + 1}/{len(files)}] {path.name}",
                             bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} s"
                                        " of audio [{elapsed}<{remaining}]"))
             return lambda done: bar[0].update(min(done, bar[0].total) - bar[0].n)
 
         try:
-            outcome = indexer.index_file(path, progress)
+            yield start
         finally:
             for b in bar:
                 b.close()
+
+    run = ManyFiles(indexer, files, files_at_once or settings.files_at_once, progress)
+    for outcome in run:  # in file order, each as soon as it and those before it are done
         outcomes.append(outcome)
         _report(outcome)
-    _summary(outcomes)
+    _summary(outcomes, run.seconds if run.at_once > 1 else None)
     if any(o.status == "failed" for o in outcomes):
         ctx.exit(1)
 
@@ -208,11 +225,13 @@ def _report(outcome: FileOutcome) -> None:
         click.echo(click.style("indexed ", fg="green") + f"{name} (id {outcome.video_id}; {how})")
 
 
-def _summary(outcomes: list[FileOutcome]) -> None:
+def _summary(outcomes: list[FileOutcome], wall: float | None = None) -> None:
+    """`wall`: the run's, when files were indexed at once (their own times overlap)."""
     counts = {s: sum(o.status == s for o in outcomes) for s in ("indexed", "skipped", "failed")}
     transcribed = [o for o in outcomes if o.transcribed]
     audio = sum(o.duration for o in transcribed)
-    wall = sum(o.seconds for o in transcribed)
+    if wall is None or not transcribed:
+        wall = sum(o.seconds for o in transcribed)
     speed = f", {audio / wall:.1f}x real time" if wall else ""
     click.echo(f"{len(outcomes)} file(s): {counts['indexed']} indexed, {counts['skipped']} "
                f"skipped, {counts['failed']} failed; {audio / 3600:.2f} h of audio transcribed "

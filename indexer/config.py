@@ -12,6 +12,10 @@ from .gazetteer import BUNDLED_GAZETTEER
 from .language import DEFAULT_LANGUAGES
 
 DEFAULT_DATA_DIR = "data"
+# Files indexed at once by `speechsearch index`, their windows decoded together
+# (index_many.py); 1 indexes them one after the other.
+DEFAULT_FILES_AT_ONCE = 4
+MAX_FILES_AT_ONCE = 16
 
 
 def parse_languages(value: str | None) -> tuple[str, ...]:
@@ -24,13 +28,23 @@ def _env(name: str, default: str | None = None) -> str | None:
     return os.environ.get(f"SPEECHSEARCH_{name}") or default
 
 
-def batch_size_from_env() -> int:
-    """SPEECHSEARCH_BATCH_SIZE, checked: a typo must not stop a worker with a traceback."""
-    value = _env("BATCH_SIZE", str(DEFAULT_BATCH_SIZE)) or ""
-    if not value.strip().isdigit() or not 1 <= int(value) <= MAX_BATCH_SIZE:
-        raise UsageError(f"SPEECHSEARCH_BATCH_SIZE={value!r}: give a whole number from 1 to "
-                         f"{MAX_BATCH_SIZE} (windows decoded together; 1 turns batching off).")
+def _count_from_env(name: str, default: int, maximum: int, meaning: str) -> int:
+    """SPEECHSEARCH_<name>, checked: a typo must not stop a worker with a traceback."""
+    value = _env(name, str(default)) or ""
+    if not value.strip().isdigit() or not 1 <= int(value) <= maximum:
+        raise UsageError(f"SPEECHSEARCH_{name}={value!r}: give a whole number from 1 to "
+                         f"{maximum} ({meaning}).")
     return int(value)
+
+
+def batch_size_from_env() -> int:
+    return _count_from_env("BATCH_SIZE", DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE,
+                           "windows decoded together; 1 turns batching off")
+
+
+def files_at_once_from_env() -> int:
+    return _count_from_env("FILES_AT_ONCE", DEFAULT_FILES_AT_ONCE, MAX_FILES_AT_ONCE,
+                           "files indexed at once; 1 indexes them one by one")
 
 
 @dataclass(frozen=True)
@@ -54,6 +68,8 @@ class Settings:
     max_passage_chars: int = 2000
     # Speech windows (up to 30 s each) decoded together by faster-whisper (engines/batching.py)
     batch_size: int = DEFAULT_BATCH_SIZE
+    # Files `speechsearch index` indexes at once, their windows decoded together (index_many.py)
+    files_at_once: int = DEFAULT_FILES_AT_ONCE
 
     @classmethod
     def from_env(cls, data_dir: str | Path | None = None,
@@ -66,7 +82,8 @@ class Settings:
                    job_visibility_timeout=int(_env("JOB_VISIBILITY_TIMEOUT", "3600")),
                    index_lock_seconds=float(_env("INDEX_LOCK_SECONDS", "60")),
                    max_passage_chars=int(_env("MAX_PASSAGE_CHARS", "2000")),
-                   batch_size=batch_size_from_env())
+                   batch_size=batch_size_from_env(),
+                   files_at_once=files_at_once_from_env())
 
     @property
     def index_dir(self) -> Path:

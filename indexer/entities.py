@@ -9,6 +9,7 @@ as the council, and also as OTAN and as Russie.
 from __future__ import annotations
 
 import logging
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
@@ -51,6 +52,9 @@ class EntityTagger:
         self.gazetteer = gazetteer
         self.models = dict(DEFAULT_SPACY_MODELS if models is None else models)
         self._pipelines: dict[str, tuple[Language, Matcher]] = {}
+        # spaCy does not promise thread safety (its string store grows as it reads): files
+        # indexed at once (index_many.py) tag one at a time, a small share of their time.
+        self._lock = threading.RLock()
 
     def preload(self, languages: Sequence[str]) -> EntityTagger:
         """Load the pipelines of `languages` now (a spaCy model takes seconds to load)."""
@@ -59,9 +63,10 @@ class EntityTagger:
         return self
 
     def _pipeline(self, language: str) -> tuple[Language, Matcher]:
-        if language not in self._pipelines:
-            self._pipelines[language] = self._build(language)
-        return self._pipelines[language]
+        with self._lock:
+            if language not in self._pipelines:
+                self._pipelines[language] = self._build(language)
+            return self._pipelines[language]
 
     def _build(self, language: str) -> tuple[Language, Matcher]:
         name = self.models.get(language)
@@ -90,10 +95,11 @@ class EntityTagger:
         by_language: dict[str, list[Segment]] = defaultdict(list)
         for segment in segments:
             by_language[segment.language].append(segment)
-        for language, group in by_language.items():
-            nlp, matcher = self._pipeline(language)
-            for segment, doc in zip(group, nlp.pipe(s.text for s in group)):
-                segment.entities = list(self._entities(doc, matcher))
+        with self._lock:
+            for language, group in by_language.items():
+                nlp, matcher = self._pipeline(language)
+                for segment, doc in zip(group, nlp.pipe(s.text for s in group)):
+                    segment.entities = list(self._entities(doc, matcher))
 
     def _entities(self, doc, matcher: Matcher) -> Iterable[Entity]:
         seen: set[tuple[str, int, int]] = set()  # (id, start_char, end_char)

@@ -75,6 +75,12 @@ def test_raw_results_are_json_with_numbers(quick_run: Path) -> None:
     assert len(transcription["one_recording"]) == 3
     assert all(run["speed"] > 0 and 0 <= run["wer"] for run in
                transcription["one_recording"].values())
+    # The pipeline given the files at once, beside the same pipeline one file at a time.
+    at_once = transcription["files_at_once"]
+    assert set(at_once) == {"files_at_once", "speed", "vs_one_by_one", "peak_rss_mb", "wer"}
+    assert at_once["files_at_once"] >= 2 and at_once["peak_rss_mb"] > 0
+    assert at_once["speed"] > 0 and at_once["vs_one_by_one"] > 0 and 0 <= at_once["wer"]
+    assert f"pipeline, {at_once['files_at_once']} files at once" in transcription["speeds"]
 
 
 def test_rerunning_one_section_keeps_the_others() -> None:

@@ -68,8 +68,11 @@ class FasterWhisperEngine:
         self.model.model = BudgetedModel(self._batching, budget=self._budget)
         self._encode_uncached = self.model.encode
         # The language ID's encoder outputs of the windows about to be transcribed (one entry
-        # per window of a batch); transcribe() and transcribe_batch() drop them when done.
+        # per window of a batch); transcribe() and transcribe_batch() drop those there when
+        # they began, so that an entry another thread adds meanwhile stays for its own call
+        # (a cache miss only costs an encoder pass again: entries are found by content).
         self._encoded: list[tuple[np.ndarray, object]] = []
+        self._encoded_lock = threading.Lock()
         self.model.encode = self._encode  # every encoder call of the model goes through here
         self.encoder_calls = self.encoder_reuses = 0  # for tests and benchmarks
         self._local = threading.local()  # .first: transcribe()'s first encoder output
@@ -79,14 +82,16 @@ class FasterWhisperEngine:
         return self.options.batch_size
 
     def _encode(self, features: np.ndarray):
-        found = next((output for cached, output in self._encoded
+        with self._encoded_lock:
+            entries = list(self._encoded)
+        found = next((output for cached, output in entries
                       if np.array_equal(cached, features)), None)
-        if found is not None:
-            self.encoder_reuses += 1
-            output = found
-        else:
-            self.encoder_calls += 1
-            output = self._encode_uncached(features)
+        with self._encoded_lock:
+            if found is not None:
+                self.encoder_reuses += 1
+            else:
+                self.encoder_calls += 1
+        output = found if found is not None else self._encode_uncached(features)
         if getattr(self._local, "first", None) is None:
             self._local.first = output
         # generate_segments encodes a seek's audio, then decodes it: the budget is that audio's
@@ -119,7 +124,8 @@ class FasterWhisperEngine:
         # generate_segments' first window: all frames but the last, padded to 30 s.
         window = pad_or_trim(features[:, : min(extractor.nb_max_frames, features.shape[-1] - 1)])
         encoder_output = self._encode(window)
-        self._encoded.append((window, encoder_output))
+        with self._encoded_lock:
+            self._encoded.append((window, encoder_output))
         if len(spans) == 1:  # the whole window: what faster-whisper itself would ask
             return [self._languages(encoder_output)]
         frames = np.asarray(encoder_output)
@@ -135,10 +141,11 @@ class FasterWhisperEngine:
         return {token[2:-2]: probability for token, probability in results}
 
     def transcribe(self, audio: np.ndarray, language: str, prompt: str | None) -> list[Segment]:
+        cached = self._cached()
         try:
             return self._transcribe(audio, language, prompt)
         finally:
-            self._encoded.clear()  # the language ID's encoder outputs are used up
+            self._forget(cached)  # the language ID's encoder outputs are used up
 
     def transcribe_batch(self, requests: Sequence[Request]) -> list[Transcribed]:
         """Each request's segments (and frames, when asked), the requests decoded together."""
@@ -147,10 +154,20 @@ class FasterWhisperEngine:
             frames = (self.window_frames(request.duration) if request.keep_frames else None)
             return Transcribed(segments, frames)
 
+        cached = self._cached()
         try:
             return run_together(self._batching, [lambda r=r: task(r) for r in requests])
         finally:
-            self._encoded.clear()
+            self._forget(cached)
+
+    def _cached(self) -> set[int]:
+        """The encoder outputs cached now: those of the windows a transcription begins with."""
+        with self._encoded_lock:
+            return {id(entry) for entry in self._encoded}
+
+    def _forget(self, cached: set[int]) -> None:
+        with self._encoded_lock:
+            self._encoded = [entry for entry in self._encoded if id(entry) not in cached]
 
     def _transcribe(self, audio: np.ndarray, language: str, prompt: str | None
                     ) -> list[Segment]:

@@ -9,6 +9,7 @@ the same voice speaks in both.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -49,6 +50,11 @@ def voice_encoder():
     return encoder
 
 
+# torch's thread count is the process': two files indexed at once (index_many.py) take turns
+# here, else one could restore the count the other has just lowered and leave it at 1.
+_torch_threads = threading.Lock()
+
+
 @contextmanager
 def _one_thread():
     """torch on one thread while encoding: the LSTM's steps are small matrix products whose
@@ -57,12 +63,13 @@ def _one_thread():
     Whisper's threads (CTranslate2's own) are not affected."""
     import torch
 
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
+    with _torch_threads:
+        previous = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(previous)
 
 
 def mel_frames(audio: np.ndarray) -> np.ndarray:
