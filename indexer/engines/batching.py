@@ -40,6 +40,7 @@ class _Call:
     features: Any  # (n, frames, width) encoder output
     args: tuple
     kwargs: dict
+    order: int = 0  # its thread's task: rows go in task order, not in order of arrival
     result: list = field(default_factory=list)
     error: BaseException | None = None
     done: bool = False
@@ -92,7 +93,9 @@ class Rendezvous:
     def _run(self) -> None:
         """Run every waiting call, grouped into batched calls (the lock is held: every other
         thread of the batch is waiting, so nobody else needs it)."""
-        waiting, self._waiting = self._waiting, []
+        # In task order: the same windows make the same batches, row for row, however the
+        # threads were scheduled (a sampling fallback draws for its rows in this order).
+        waiting, self._waiting = sorted(self._waiting, key=lambda call: call.order), []
         groups: dict[tuple, list[_Call]] = {}
         for call in waiting:
             groups.setdefault(call.key, []).append(call)
@@ -149,7 +152,7 @@ class BatchingModel:
         rendezvous = getattr(_current, "rendezvous", None)
         if rendezvous is None:  # decoding alone: the model's own call
             return getattr(self._model, method)(features, *args, **kwargs)
-        return rendezvous.call(_Call(method, features, args, kwargs))
+        return rendezvous.call(_Call(method, features, args, kwargs, _current.index))
 
 
 def run_together(model: BatchingModel, tasks: Sequence[Callable[[], T]]) -> list[T]:
@@ -162,7 +165,7 @@ def run_together(model: BatchingModel, tasks: Sequence[Callable[[], T]]) -> list
     errors: list[BaseException] = []
 
     def work(index: int) -> None:
-        _current.rendezvous = rendezvous
+        _current.rendezvous, _current.index = rendezvous, index
         try:
             results[index] = tasks[index]()
         except BaseException as exc:  # raised again below, in the caller's thread

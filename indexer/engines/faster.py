@@ -42,6 +42,12 @@ PROMPTED = (0.0,)  # with a prompt: one greedy try, then the fallback without th
 COMPRESSION_RATIO_THRESHOLD = 2.4
 LOG_PROB_THRESHOLD = -1.0
 NO_SPEECH_THRESHOLD = 0.6
+# The fallback's hotter temperatures sample. CTranslate2 seeds each of its threads' generator
+# from the system's entropy unless a seed is set before the model's threads first sample:
+# the same file indexed twice got other words wherever a window fell back. With a seed, a
+# process gives the same words for the same files in the same order (a generator is per
+# CTranslate2 thread and is not re-seeded between files).
+SAMPLING_SEED = 20091
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +60,7 @@ class FasterWhisperEngine:
 
         self.model_name = ref.name
         self.options = options
+        ctranslate2.set_random_seed(SAMPLING_SEED)  # before the model's threads exist
         try:
             self.model = WhisperModel(
                 str(ref.path or ref.name),
