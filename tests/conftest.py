@@ -26,6 +26,7 @@ from pg_cluster import unavailable_reason as pg_unavailable_reason
 
 from indexer.config import Settings
 from indexer.engines import load_engine
+from indexer.engines.batching import Rendezvous
 from indexer.gazetteer import Gazetteer
 from indexer.pipeline import Indexer, IndexOptions
 from indexer.whisper_models import provision_base_model
@@ -256,3 +257,17 @@ def new_database_url(request: pytest.FixtureRequest, backend: str, folder: Path)
 def database_url(request: pytest.FixtureRequest, database_backend: str, tmp_path: Path) -> str:
     """One test's own empty database, on each backend."""
     return new_database_url(request, database_backend, tmp_path)
+
+
+@pytest.fixture
+def batched_calls(monkeypatch) -> list[tuple[str, int]]:
+    """(method, windows) of every batched decoder call: a spy on the real thing."""
+    seen: list[tuple[str, int]] = []
+    real = Rendezvous._batched
+
+    def spy(self, group):
+        seen.append((group[0].method, sum(call.features.shape[0] for call in group)))
+        return real(self, group)
+
+    monkeypatch.setattr(Rendezvous, "_batched", spy)
+    return seen

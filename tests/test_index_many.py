@@ -17,27 +17,12 @@ from indexer.cli import main
 from indexer.config import Settings
 from indexer.decode import load_audio
 from indexer.engines import Request
-from indexer.engines.batching import Rendezvous
 from indexer.errors import UsageError
 from indexer.index_many import ManyFiles, members_of
 from indexer.store import load_transcript
 
 # Short speech of each kind: English, French, a French-English switch, a budget fixture.
 SPEECH = ("en_nato.mp3", "fr_minister.ogg", "mixed_fr_en.ogg", "en_budget.mp3")
-
-
-@pytest.fixture
-def batched_calls(monkeypatch) -> list[tuple[str, int]]:
-    """(method, windows) of every batched decoder call: a spy on the real thing."""
-    seen: list[tuple[str, int]] = []
-    real = Rendezvous._batched
-
-    def spy(self, group):
-        seen.append((group[0].method, sum(call.features.shape[0] for call in group)))
-        return real(self, group)
-
-    monkeypatch.setattr(Rendezvous, "_batched", spy)
-    return seen
 
 
 def speech_files(folder: Path, names=SPEECH) -> list[Path]:

@@ -15,25 +15,11 @@ from indexer.cli import main
 from indexer.config import Settings
 from indexer.decode import load_audio
 from indexer.engines import Request
-from indexer.engines.batching import Rendezvous, run_together
+from indexer.engines.batching import run_together
 from indexer.errors import UsageError
 from indexer.transcribe import EncodedWindow, transcribe_audio
 
 LANGS = ("fr", "en")
-
-
-@pytest.fixture
-def batched_calls(monkeypatch) -> list[tuple[str, int]]:
-    """(method, windows) of every batched decoder call: a spy on the real thing."""
-    seen: list[tuple[str, int]] = []
-    real = Rendezvous._batched
-
-    def spy(self, group):
-        seen.append((group[0].method, sum(call.features.shape[0] for call in group)))
-        return real(self, group)
-
-    monkeypatch.setattr(Rendezvous, "_batched", spy)
-    return seen
 
 
 def with_batch(engine, size: int):
