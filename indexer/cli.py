@@ -205,13 +205,15 @@ def index(ctx: click.Context, paths: tuple[Path, ...], engine: str, model: str, 
     run = ManyFiles(indexer, files, files_at_once or settings.files_at_once, progress)
     for outcome in run:  # in file order, each as soon as it and those before it are done
         outcomes.append(outcome)
-        _report(outcome)
+        _report(outcome, overlapped=run.at_once > 1)
     _summary(outcomes, run.seconds if run.at_once > 1 else None)
     if any(o.status == "failed" for o in outcomes):
         ctx.exit(1)
 
 
-def _report(outcome: FileOutcome) -> None:
+def _report(outcome: FileOutcome, overlapped: bool = False) -> None:
+    """`overlapped`: files were indexed at once, so a file's own speed means little (the
+    summary gives the run's)."""
     name = str(outcome.path)
     if outcome.status == "failed":
         click.echo(click.style("failed  ", fg="red") + f"{name}: {outcome.reason}", err=True)
@@ -219,7 +221,8 @@ def _report(outcome: FileOutcome) -> None:
         click.echo(f"skipped {name} ({outcome.reason}, id {outcome.video_id})")
     else:
         speed = outcome.duration / outcome.seconds if outcome.seconds else 0
-        timing = f"{clock(outcome.duration)} of audio, {speed:.1f}x real time"
+        timing = f"{clock(outcome.duration)} of audio" + (
+            "" if overlapped else f", {speed:.1f}x real time")
         how = (f"{timing}; {outcome.reason}" if outcome.transcribed and outcome.reason
                else outcome.reason or timing)
         click.echo(click.style("indexed ", fg="green") + f"{name} (id {outcome.video_id}; {how})")

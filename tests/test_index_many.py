@@ -273,6 +273,9 @@ def test_index_command_indexes_files_together_and_reports_in_order(tmp_path: Pat
     assert result.exit_code == 1  # a file failed
     lines = [line for line in result.stdout.splitlines() if line.startswith("indexed")]
     assert [line.split()[1] for line in lines] == [str(f) for f in files]
+    # The files' own times overlap: a speed per file would mislead; the run's is the summary's.
+    assert not any("real time" in line for line in lines), lines
+    assert "x real time" in result.stdout.splitlines()[-1]
     assert "broken.mp3" in result.stderr
     assert "4 file(s): 3 indexed, 0 skipped, 1 failed" in result.stdout
     # Three files, four language runs: two English runs of two files, and two French.
