@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .engines.base import DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE
+from .engines.base import DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE, MAX_LANES
 from .errors import UsageError
 from .gazetteer import BUNDLED_GAZETTEER
 from .language import DEFAULT_LANGUAGES
@@ -28,18 +28,24 @@ def _env(name: str, default: str | None = None) -> str | None:
     return os.environ.get(f"SPEECHSEARCH_{name}") or default
 
 
-def _count_from_env(name: str, default: int, maximum: int, meaning: str) -> int:
+def _count_from_env(name: str, default: int, maximum: int, meaning: str,
+                    minimum: int = 1) -> int:
     """SPEECHSEARCH_<name>, checked: a typo must not stop a worker with a traceback."""
     value = _env(name, str(default)) or ""
-    if not value.strip().isdigit() or not 1 <= int(value) <= maximum:
-        raise UsageError(f"SPEECHSEARCH_{name}={value!r}: give a whole number from 1 to "
-                         f"{maximum} ({meaning}).")
+    if not value.strip().isdigit() or not minimum <= int(value) <= maximum:
+        raise UsageError(f"SPEECHSEARCH_{name}={value!r}: give a whole number from {minimum} "
+                         f"to {maximum} ({meaning}).")
     return int(value)
 
 
 def batch_size_from_env() -> int:
     return _count_from_env("BATCH_SIZE", DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE,
                            "windows decoded together; 1 turns batching off")
+
+
+def lanes_from_env() -> int:
+    return _count_from_env("LANES", 0, MAX_LANES, "models decoding side by side, the cores "
+                           "split between them; 0 chooses", minimum=0)
 
 
 def files_at_once_from_env() -> int:
@@ -70,6 +76,8 @@ class Settings:
     batch_size: int = DEFAULT_BATCH_SIZE
     # Files `speechsearch index` indexes at once, their windows decoded together (index_many.py)
     files_at_once: int = DEFAULT_FILES_AT_ONCE
+    # Models decoding side by side, the cores split between them; 0: auto (engines/lanes.py)
+    lanes: int = 0
 
     @classmethod
     def from_env(cls, data_dir: str | Path | None = None,
@@ -83,7 +91,8 @@ class Settings:
                    index_lock_seconds=float(_env("INDEX_LOCK_SECONDS", "60")),
                    max_passage_chars=int(_env("MAX_PASSAGE_CHARS", "2000")),
                    batch_size=batch_size_from_env(),
-                   files_at_once=files_at_once_from_env())
+                   files_at_once=files_at_once_from_env(),
+                   lanes=lanes_from_env())
 
     @property
     def index_dir(self) -> Path:

@@ -14,7 +14,8 @@ from tqdm import tqdm
 from .cli_common import data_dir_option, settings_from
 from .config import DEFAULT_FILES_AT_ONCE, MAX_FILES_AT_ONCE
 from .decode import iter_media_files
-from .engines import DEFAULT_BATCH_SIZE, ENGINE_NAMES, MAX_BATCH_SIZE, EngineOptions
+from .engines import DEFAULT_BATCH_SIZE, ENGINE_NAMES, MAX_BATCH_SIZE, MAX_LANES, EngineOptions
+from .engines.lanes import MAX_AUTO_LANES
 from .export import clock
 from .index_many import ManyFiles
 from .jobs.commands import enqueue_files
@@ -62,6 +63,11 @@ def _check_date(ctx, param, value: str | None) -> str | None:
                    "many short files, and each file's audio held in memory meanwhile. 1 "
                    "indexes them one by one. Default SPEECHSEARCH_FILES_AT_ONCE, else "
                    f"{DEFAULT_FILES_AT_ONCE}.")
+@click.option("--lanes", type=click.IntRange(0, MAX_LANES), default=None, metavar="N",
+              help="Copies of the model decoding side by side, the cores split between them "
+                   "(faster on two cores or more; each holds its model and batch in memory). "
+                   "0 chooses: one a core, at most "
+                   f"{MAX_AUTO_LANES}. Default SPEECHSEARCH_LANES, else 0.")
 @click.option("--no-prompt", is_flag=True,
               help="Do not bias recognition toward the gazetteer's names.")
 @click.option("--official-text", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -79,7 +85,7 @@ def _check_date(ctx, param, value: str | None) -> str | None:
 def index(ctx: click.Context, paths: tuple[Path, ...], engine: str, model: str, language: str,
           title: str | None, date: str | None, speaker: str | None, event: str | None,
           force: bool, discard_corrections: bool, beam_size: int, batch_size: int | None,
-          files_at_once: int | None, no_prompt: bool,
+          files_at_once: int | None, lanes: int | None, no_prompt: bool,
           official_text: Path | None, speakers: int | None, no_diarize: bool, queue: bool,
           data_dir: Path | None) -> None:
     """Transcribe and index media files or folders (searched recursively).
@@ -105,7 +111,8 @@ def index(ctx: click.Context, paths: tuple[Path, ...], engine: str, model: str, 
         metadata=Metadata(title=title or "", date=date or "", speaker=speaker or "",
                           event=event or ""),
         engine_options=EngineOptions(beam_size=beam_size,
-                                     batch_size=batch_size or settings.batch_size),
+                                     batch_size=batch_size or settings.batch_size,
+                                     lanes=settings.lanes if lanes is None else lanes),
         official_text=official_text,
         diarize=not no_diarize, speakers=speakers,
         discard_corrections=discard_corrections,
@@ -131,6 +138,7 @@ def index(ctx: click.Context, paths: tuple[Path, ...], engine: str, model: str, 
                                            ("--beam-size", beam_size != 5),
                                            ("--batch-size", batch_size is not None),
                                            ("--files-at-once", files_at_once is not None),
+                                           ("--lanes", lanes is not None),
                                            ("--no-prompt", no_prompt),
                                            ("--speakers", speakers is not None),
                                            ("--no-diarize", no_diarize)) if value]

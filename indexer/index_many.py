@@ -2,8 +2,9 @@
 
 The files are dealt to `at_once` members, in turn (file i to member i mod at_once), each a
 thread that indexes its files one after the other with `Indexer.index_file`. All share one
-engine; their transcription batches meet in a `Coalescer` (engines/coalesce.py), which decodes
-them as one batched call. Dealing the files in a fixed order keeps batches, and so
+engine; member m decodes on its lane m mod L (engines/lanes.py), and the transcription batches
+of a lane's members meet in that lane's `Coalescer` (engines/coalesce.py), which decodes them
+as one batched call. Dealing the files in a fixed order keeps batches, and so
 transcripts, the same from one run to the next. Two copies of one content (the same video
 id) go to the same member: the second is then skipped as already indexed, as one by one.
 
@@ -73,7 +74,12 @@ class ManyFiles:
         self.at_once = max(1, min(at_once, len(self.files)))
         self.progress = progress or (lambda position, member: nullcontext(None))
         self.seconds = 0.0  # wall time of the run, models loaded before it started
-        self.coalescer: Coalescer | None = None
+        self.coalescers: list[Coalescer] = []  # one per lane of the engine
+
+    @property
+    def coalescer(self) -> Coalescer | None:
+        """The first lane's coalescer (the only one with a one-lane engine)."""
+        return self.coalescers[0] if self.coalescers else None
 
     def __iter__(self) -> Iterator[FileOutcome]:
         if self.at_once > 1 and self.indexer.engine.batch_size <= 1:
@@ -94,7 +100,10 @@ class ManyFiles:
         if indexer.options.diarize:
             voice_encoder()
         limit = 2 * indexer.engine.batch_size  # a round of short files fills a batch or two
-        self.coalescer = Coalescer(indexer.engine, self.at_once, limit)
+        # Member m decodes on lane m mod L, with the other members of that lane.
+        lanes = indexer.engine.lanes[:self.at_once]
+        self.coalescers = [Coalescer(lane, len(range(index, self.at_once, len(lanes))), limit)
+                           for index, lane in enumerate(lanes)]
         outcomes: dict[int, FileOutcome] = {}
         errors: dict[int, BaseException] = {}
         settled: set[int] = set()
@@ -102,7 +111,7 @@ class ManyFiles:
         stop = threading.Event()
 
         def work(member: int, positions: list[int]) -> None:
-            engine = self.coalescer.member(member)
+            engine = self.coalescers[member % len(lanes)].member(member // len(lanes))
             own = copy.copy(indexer)  # the loaded models are shared, the engine is the member's
             own.__dict__["engine"] = engine
             try:

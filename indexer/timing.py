@@ -2,11 +2,14 @@
 
 Stages: decode, vad, language, transcription, entities, align (an official text), speakers
 (diarization), store, index. The pipeline fills a StageClock per file (FileOutcome.stages);
-the CLI prints it with --verbose and the benchmark puts it in docs/benchmarks.md.
+the CLI prints it with --verbose and the benchmark puts it in docs/benchmarks.md. When a
+file's windows are decoded on several lanes at once (engines/lanes.py), the language and
+transcription stages add up each lane's time, so the stages can sum to more than the wall time.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +21,7 @@ STAGES = ("decode", "vad", "language", "transcription", "entities", "align", "sp
 class StageClock:
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
+        self._lock = threading.Lock()  # the lanes of one file time their stages at once
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -27,7 +31,8 @@ class StageClock:
         try:
             yield
         finally:
-            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
+            with self._lock:
+                self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
 
     def summary(self) -> str:
         total = sum(self.seconds.values()) or 1.0

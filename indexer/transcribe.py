@@ -4,7 +4,8 @@ decode -> chunking (VAD chunks, packed into windows of at most 30 s) -> per wind
 language ID of each chunk, engine transcription of each run of same-language chunks with a
 prompt biased toward the archive's names, hallucination clean-up, times mapped back to the
 file, per-segment language. Up to the engine's `batch_size` windows go to the engine at once,
-to be decoded together. Why windows and batches: docs/transcription-design.md.
+to be decoded together, and the engine's lanes each take such a group at the same time. Why
+windows, batches and lanes: docs/transcription-design.md.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .chunking import ChunkingOptions, Window, pack_chunks, speech_chunks
-from .engines import Engine, Request
+from .engines import Engine, Request, Transcribed
+from .engines.lanes import in_lanes, window_groups
 from .errors import SpeechSearchError
 from .hallucination import clean_segments, text_of
 from .language import best, label_segment, restrict
@@ -74,7 +76,7 @@ def transcribe_audio(
     `clock`, if given, accumulates the time of the vad, language and transcription stages.
     `encodings`, if given and the engine keeps them (`window_frames`), receives each
     transcribed window's encoder output, in file order. The engine's `batch_size` windows
-    are transcribed at a time.
+    are transcribed at a time, on each of its lanes side by side (engines/lanes.py).
     """
     clock = clock or StageClock()
     chunking = chunking or ChunkingOptions()
@@ -83,17 +85,21 @@ def transcribe_audio(
     if not windows:
         raise NoSpeechError("only silence or noise: no speech found")
     prompts = prompts or {}
-    segments: list[Segment] = []
-    size = max(1, engine.batch_size)
-    for first in range(0, len(windows), size):
-        # The language of every chunk of `size` windows, then their transcription at once:
-        # the engine may decode them together (engines/batching.py).
-        jobs = [job for window in windows[first:first + size]
-                for job in _jobs(engine, window, audio, languages, language, prompts,
+    lanes = engine.lanes
+
+    def decode(group: range, lane: Engine) -> list[tuple[_Job, Transcribed]]:
+        # The language of every chunk of the group's windows, then their transcription at
+        # once: the lane may decode them together (engines/batching.py).
+        jobs = [job for window in windows[group.start:group.stop]
+                for job in _jobs(lane, window, audio, languages, language, prompts,
                                  encodings is not None, clock)]
         with clock.stage("transcription"):
-            results = engine.transcribe_batch([job.request for job in jobs])
-        for job, result in zip(jobs, results):
+            return list(zip(jobs, lane.transcribe_batch([job.request for job in jobs])))
+
+    segments: list[Segment] = []
+    groups = window_groups(len(windows), engine.batch_size, len(lanes))
+    for decoded in in_lanes(groups, lanes, decode):  # in file order
+        for job, result in decoded:
             with clock.stage("transcription"):
                 found = clean_segments(result.segments)
                 if encodings is not None and result.frames is not None:

@@ -25,7 +25,7 @@ from pg_cluster import Cluster
 from pg_cluster import unavailable_reason as pg_unavailable_reason
 
 from indexer.config import Settings
-from indexer.engines import load_engine
+from indexer.engines import EngineOptions, load_engine
 from indexer.engines.batching import Rendezvous
 from indexer.gazetteer import Gazetteer
 from indexer.pipeline import Indexer, IndexOptions
@@ -87,14 +87,18 @@ def gazetteer() -> Gazetteer:
 
 @pytest.fixture(scope="session")
 def engine(models_dir: Path):
-    return load_engine("faster-whisper", "base", models_dir)
+    """One lane, all the cores: batching is tested as such (lanes: test_lanes.py)."""
+    return load_engine("faster-whisper", "base", models_dir, EngineOptions(lanes=1))
 
 
 @pytest.fixture(scope="session")
 def session_indexer(models_dir: Path, tmp_path_factory) -> Indexer:
-    """One Indexer (engine and spaCy loaded once) over a session data dir."""
+    """One Indexer (engine and spaCy loaded once) over a session data dir. Its engine has two
+    lanes of one thread, the default on two cores, pinned so that tests do not depend on the
+    machine's cores (engines/lanes.py)."""
     data = make_data_dir(tmp_path_factory.mktemp("session") / "data", models_dir)
-    return Indexer(Settings(data_dir=data), IndexOptions())
+    return Indexer(Settings(data_dir=data), IndexOptions(
+        engine_options=EngineOptions(cpu_threads=2, lanes=2)))
 
 
 @pytest.fixture(scope="session")

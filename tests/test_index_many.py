@@ -38,6 +38,14 @@ def words(transcript):
     return [w for s in transcript.segments for w in s.words]
 
 
+def one_lane(session_indexer, engine, root: Path):
+    """An indexer whose engine has one lane, so that every file meets in one coalescer
+    (two lanes: test_lanes.py)."""
+    indexer = indexer_sharing_models(session_indexer, root)
+    indexer.__dict__["engine"] = engine
+    return indexer
+
+
 def test_an_encoder_output_cached_by_one_thread_survives_another_threads_batch(engine,
                                                                              monkeypatch):
     # Regression: transcribe_batch dropped every cached language-ID encoder output when it
@@ -82,8 +90,8 @@ def one_by_one(session_indexer, tmp_path_factory):
 
 
 def test_files_indexed_together_decode_in_one_call_and_match_one_by_one(
-        session_indexer, tmp_path, one_by_one, batched_calls):
-    indexer = indexer_sharing_models(session_indexer, tmp_path)
+        session_indexer, engine, tmp_path, one_by_one, batched_calls):
+    indexer = one_lane(session_indexer, engine, tmp_path)
     files = speech_files(tmp_path / "media")
     run = ManyFiles(indexer, files, len(files))
     outcomes = list(run)
@@ -113,13 +121,13 @@ def test_files_indexed_together_decode_in_one_call_and_match_one_by_one(
     assert all(is_indexed(indexer.settings.index_dir, o.video_id) for o in outcomes)
 
 
-def test_the_same_files_give_the_same_batches_and_transcripts(session_indexer, tmp_path,
+def test_the_same_files_give_the_same_batches_and_transcripts(session_indexer, engine, tmp_path,
                                                                batched_calls) -> None:
     # No timeout decides what is decoded together: two runs, the same rounds, the same
     # batched calls, the same transcripts to the millisecond.
     runs = []
     for attempt in ("first", "second"):
-        indexer = indexer_sharing_models(session_indexer, tmp_path / attempt)
+        indexer = one_lane(session_indexer, engine, tmp_path / attempt)
         run = ManyFiles(indexer, speech_files(tmp_path / attempt / "media", SPEECH[:3]), 3)
         outcomes = list(run)
         # (the calls of one rendezvous, French and English, may run in either order)
@@ -133,8 +141,8 @@ def test_the_same_files_give_the_same_batches_and_transcripts(session_indexer, t
     assert len(runs[0][1]) >= 2
 
 
-def test_a_corrupt_and_a_silent_file_fail_alone(session_indexer, tmp_path) -> None:
-    indexer = indexer_sharing_models(session_indexer, tmp_path)
+def test_a_corrupt_and_a_silent_file_fail_alone(session_indexer, engine, tmp_path) -> None:
+    indexer = one_lane(session_indexer, engine, tmp_path)
     media = tmp_path / "media"
     corrupt = media / "broken.mp3"
     files = speech_files(media, SPEECH[:2])
@@ -205,9 +213,9 @@ def test_a_bad_request_fails_its_own_file_only(engine) -> None:
     assert "afghanistan" in " ".join(s.text for s in results[0][0].segments).lower()
 
 
-def test_batch_size_one_indexes_files_one_by_one(session_indexer, tmp_path) -> None:
+def test_batch_size_one_indexes_files_one_by_one(session_indexer, engine, tmp_path) -> None:
     # --batch-size 1 turns batching off, across files too: no threads, no coalescer.
-    indexer = indexer_sharing_models(session_indexer, tmp_path)
+    indexer = one_lane(session_indexer, engine, tmp_path)
     engine = indexer.engine
     options = engine.options
     engine.options = dataclasses.replace(options, batch_size=1)
@@ -269,7 +277,7 @@ def test_index_command_indexes_files_together_and_reports_in_order(tmp_path: Pat
     broken.write_bytes(b"\x00" * 4000)
     result = CliRunner().invoke(
         main, ["index", *map(str, files), str(broken), "--no-diarize", "--files-at-once", "4",
-               "--data-dir", str(data)])
+               "--lanes", "1", "--data-dir", str(data)])
     assert result.exit_code == 1  # a file failed
     lines = [line for line in result.stdout.splitlines() if line.startswith("indexed")]
     assert [line.split()[1] for line in lines] == [str(f) for f in files]

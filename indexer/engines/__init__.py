@@ -4,6 +4,7 @@ from .base import (
     DEFAULT_BATCH_SIZE,
     ENGINE_NAMES,
     MAX_BATCH_SIZE,
+    MAX_LANES,
     Engine,
     EngineError,
     EngineOptions,
@@ -12,5 +13,5 @@ from .base import (
     load_engine,
 )
 
-__all__ = ["DEFAULT_BATCH_SIZE", "ENGINE_NAMES", "MAX_BATCH_SIZE", "Engine", "EngineError",
-           "EngineOptions", "Request", "Transcribed", "load_engine"]
+__all__ = ["DEFAULT_BATCH_SIZE", "ENGINE_NAMES", "MAX_BATCH_SIZE", "MAX_LANES", "Engine",
+           "EngineError", "EngineOptions", "Request", "Transcribed", "load_engine"]

@@ -26,6 +26,7 @@ ENGINE_NAMES = ("faster-whisper", "openai-whisper")
 # (transcription section: speed and peak memory per batch size on two cores).
 DEFAULT_BATCH_SIZE = 8
 MAX_BATCH_SIZE = 32
+MAX_LANES = 16  # models decoding side by side (lanes.py)
 
 
 class EngineError(SpeechSearchError, RuntimeError):
@@ -36,8 +37,9 @@ class EngineError(SpeechSearchError, RuntimeError):
 class EngineOptions:
     beam_size: int = 5
     compute_type: str = "int8"  # faster-whisper only: int8, float32...
-    cpu_threads: int = 0  # 0: all cores
+    cpu_threads: int = 0  # in all, over the lanes; 0: all cores
     batch_size: int = DEFAULT_BATCH_SIZE  # windows decoded together (faster-whisper only)
+    lanes: int = 0  # models side by side, the threads split between them; 0: auto (lanes.py)
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ class Engine(Protocol):
     name: str
     model_name: str
     batch_size: int  # how many requests transcribe_batch is best given at once
+    lanes: Sequence[Engine]  # engines that run side by side, this one first (lanes.py)
 
     def detect_language(self, audio: np.ndarray) -> dict[str, float]:
         """Probability of each language code for 16 kHz mono audio."""

@@ -123,6 +123,10 @@ class Member:
     def __getattr__(self, name: str):
         return getattr(self._coalescer.engine, name)
 
+    @property
+    def lanes(self) -> list[Member]:
+        return [self]  # a member's file is on its coalescer's lane only (index_many.py)
+
     def transcribe_batch(self, requests: Sequence[Request]) -> list[Transcribed]:
         return self._coalescer.submit(self._index, requests)
 

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import threading
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 import ctranslate2
 import numpy as np
@@ -33,6 +33,7 @@ from ..whisper_models import ModelRef
 from .base import EngineError, EngineOptions, Request, Transcribed
 from .batching import BatchingModel, run_together
 from .budget import BudgetedModel, token_budget
+from .lanes import lane_plan
 
 WINDOW_SECONDS = 30.0  # Whisper's encoder window
 # Whisper's temperature fallback: decode again, sampling hotter, while the text loops
@@ -59,14 +60,15 @@ class FasterWhisperEngine:
         from faster_whisper import WhisperModel  # CTranslate2 and onnxruntime: loaded on use
 
         self.model_name = ref.name
-        self.options = options
+        count, threads = lane_plan(options.cpu_threads, options.lanes)
+        self.options = options = replace(options, cpu_threads=threads, lanes=1)
         ctranslate2.set_random_seed(SAMPLING_SEED)  # before the model's threads exist
         try:
             self.model = WhisperModel(
                 str(ref.path or ref.name),
                 device="cpu",
                 compute_type=options.compute_type,
-                cpu_threads=options.cpu_threads or os.cpu_count() or 1,
+                cpu_threads=threads,
             )
         except Exception as exc:  # hub errors, bad folders: one message for the CLI edge
             raise EngineError(f"faster-whisper cannot load model {ref.name!r}: {exc}") from exc
@@ -83,6 +85,8 @@ class FasterWhisperEngine:
         self.model.encode = self._encode  # every encoder call of the model goes through here
         self.encoder_calls = self.encoder_reuses = 0  # for tests and benchmarks
         self._local = threading.local()  # .first: transcribe()'s first encoder output
+        # This engine is the first lane; the others are engines of their own (lanes.py).
+        self.lanes = [self, *(FasterWhisperEngine(ref, options) for _ in range(count - 1))]
 
     @property
     def batch_size(self) -> int:

@@ -40,6 +40,7 @@ class OpenAIWhisperEngine:
         self._torch = torch
         self.model_name = ref.name
         self.options = options
+        self.lanes = [self]  # PyTorch uses the cores well on its own: one lane
         if ref.path is None:
             self.model = whisper.load_model(ref.name, device="cpu")
         else:

@@ -71,7 +71,8 @@ def make_indexer(queue: JobQueue, cpu_threads: int = 0) -> Indexer:
     """An Indexer for the queue's data dir; the model loads on its first job."""
     return Indexer(queue.settings,
                    IndexOptions(engine_options=EngineOptions(
-                       cpu_threads=cpu_threads, batch_size=queue.settings.batch_size)))
+                       cpu_threads=cpu_threads, batch_size=queue.settings.batch_size,
+                       lanes=queue.settings.lanes)))
 
 
 def threads_per_job(jobs_at_once: int, threads: int | None = None) -> int:
