@@ -44,6 +44,7 @@ class Config:
     diarize: bool = False  # pipeline only: speakers told apart (off unless a section asks)
     official: bool = False  # pipeline only: each file's reference text aligned as its official
     files_at_once: int = 1  # pipeline only: files indexed at once (`--files-at-once`)
+    lanes: int = 0  # pipeline only: models side by side (`--lanes`; 0: one a core, at most 4)
 
 
 @dataclass
@@ -137,16 +138,16 @@ class _PipelineRunner:
                                diarize=config.diarize,
                                engine_options=EngineOptions(beam_size=config.beam_size,
                                                             compute_type=config.compute_type,
-                                                            batch_size=config.batch_size))
+                                                            batch_size=config.batch_size,
+                                                            lanes=config.lanes))
         self.indexer = Indexer(Settings(data_dir=data_dir), options)
+        self.media = data_dir / "media"
         self.official = config.official
         self.indexer.engine, self.indexer.tagger  # load before timing
 
     def run(self, path: Path) -> FileRun:
-        if self.official:  # `--official-text`: the human reference, else the silver one
-            text = next((t for t in (path.with_suffix(".ref.txt"), path.with_suffix(".silver.txt"))
-                         if t.is_file()), None)
-            self.indexer.options = replace(self.indexer.options, official_text=text)
+        if self.official:  # `--official-text`
+            self.indexer.options = replace(self.indexer.options, official_text=_reference(path))
         return self._file_run(self.indexer.index_file(path))
 
     def run_together(self, paths: list[Path], at_once: int) -> list[FileRun]:
@@ -154,6 +155,9 @@ class _PipelineRunner:
         gets its share of the run's wall time by its audio (per-file speeds mean nothing)."""
         from indexer.index_many import ManyFiles
 
+        if self.official:  # each file's text as its sidecar (talk.mp3 -> talk.txt), linked
+            self.media.mkdir(exist_ok=True)
+            paths = [_linked(path, self.media) for path in paths]
         run = ManyFiles(self.indexer, paths, at_once)
         files = [self._file_run(outcome) for outcome in run]
         audio = sum(f.audio_seconds for f in files)
@@ -175,6 +179,24 @@ class _PipelineRunner:
             entities=sorted({e.id for s in segments for e in s.entities}
                             | {e.text for s in segments for e in s.entities}),
         )
+
+
+def _reference(path: Path) -> Path | None:
+    """The file's human reference text, else its silver one (Whisper's)."""
+    return next((t for t in (path.with_suffix(".ref.txt"), path.with_suffix(".silver.txt"))
+                 if t.is_file()), None)
+
+
+def _linked(path: Path, folder: Path) -> Path:
+    """A link to `path` in `folder`, with its reference text as its official sidecar."""
+    link = folder / path.name
+    link.unlink(missing_ok=True)
+    link.symlink_to(path.resolve())
+    sidecar, text = link.with_suffix(".txt"), _reference(path)
+    sidecar.unlink(missing_ok=True)
+    if text is not None:
+        sidecar.symlink_to(text.resolve())
+    return link
 
 
 class _FasterWhisperRunner:

@@ -1,7 +1,7 @@
-"""Transcription speed: the whole `speechsearch index` pipeline batched and unbatched, with
-speakers and an official text on and off, bare faster-whisper batched and unbatched, and the
-openai-whisper engine, on the same real recordings in one run, with peak memory, word error
-rate, and the time of each pipeline stage.
+"""Transcription speed: the whole `speechsearch index` pipeline, files at once and one at a
+time, on lanes and on one, batched and unbatched, with speakers and an official text on and
+off, bare faster-whisper batched and unbatched, and the openai-whisper engine, on the same real
+recordings in one run, with peak memory, word error rate, and the time of each pipeline stage.
 
     .venv/bin/python -m bench.transcription      # this section alone (same as --only)
 """
@@ -24,11 +24,20 @@ from indexer.decode import SAMPLE_RATE, load_audio
 from indexer.engines import DEFAULT_BATCH_SIZE
 from indexer.timing import STAGES
 
-PIPELINE = Config("pipeline (speechsearch index --no-diarize)")
-UNBATCHED = Config("pipeline, unbatched (before)", batch_size=1)
-FULL = Config("pipeline with speakers and official text", diarize=True, official=True)
-AT_ONCE = Config(f"pipeline, {DEFAULT_FILES_AT_ONCE} files at once",
-                 files_at_once=DEFAULT_FILES_AT_ONCE)
+PIPELINE = Config("pipeline, one file at a time")
+ONE_LANE = Config("pipeline, one file at a time, one lane (before)", lanes=1)
+UNBATCHED = Config("pipeline, unbatched, one lane (before batching)", batch_size=1, lanes=1)
+FULL = Config("pipeline with speakers and official text, one file at a time", diarize=True,
+              official=True)
+# `speechsearch index` given the corpus: its defaults, files at once and lanes. The targets.
+AT_ONCE = Config(f"speechsearch index --no-diarize (defaults: {DEFAULT_FILES_AT_ONCE} files at "
+                 f"once, lanes)", files_at_once=DEFAULT_FILES_AT_ONCE)
+AT_ONCE_ONE_LANE = Config(f"speechsearch index --no-diarize --lanes 1 ({DEFAULT_FILES_AT_ONCE} "
+                          f"files at once, one lane: before)",
+                          files_at_once=DEFAULT_FILES_AT_ONCE, lanes=1)
+FULL_AT_ONCE = Config(f"speechsearch index with speakers and official text (defaults: "
+                      f"{DEFAULT_FILES_AT_ONCE} files at once, lanes)", diarize=True,
+                      official=True, files_at_once=DEFAULT_FILES_AT_ONCE)
 BARE = Config("bare faster-whisper", kind="bare")
 BATCHED = Config(f"bare faster-whisper batched ({DEFAULT_BATCH_SIZE})", kind="batched")
 OPENAI = Config("openai-whisper engine (pipeline)", engine="openai-whisper")
@@ -36,25 +45,33 @@ BATCH_SIZES = (1, 2, 4, 8, 16)  # the pipeline's batch-size table (1: the unbatc
 SPEED_TARGET, FULL_TARGET, WER_TOLERANCE = 15.0, 12.0, 0.5
 # The corpus as one recording: what a long file (an archive's usual hour) does, its windows
 # many enough to fill batches.
-ONE_RECORDING = (PIPELINE, UNBATCHED, BARE)
+ONE_RECORDING = (PIPELINE, ONE_LANE, UNBATCHED, BARE)
+TOGETHER = (AT_ONCE, AT_ONCE_ONE_LANE, FULL_AT_ONCE)  # runs whose files' times overlap
 
 READING = """
 How it is measured: each configuration runs in its own child process, one after the other,
-models loaded and warmed up on a short clip first. "Pipeline" is `speechsearch index --force
---no-diarize` on each file: decode, Silero VAD chunks cut at 1.5 s pauses, consecutive chunks
+models loaded and warmed up on a short clip first. The pipeline is what `speechsearch index
+--force` does to a file: decode, Silero VAD chunks cut at 1.5 s pauses, consecutive chunks
 packed into windows of at most 30 s, Whisper's language ID per chunk, transcription with the
 gazetteer prompt and word timestamps, langdetect per segment, spaCy entities, transcript saved,
 Whoosh index updated. Its windows are decoded up to `--batch-size` at a time (default
 {batch}): each window keeps faster-whisper's own decoding (temperature fallback, seek,
 hallucination-silence skip, the prompt retry) in a thread of its own, and the windows'
 `generate` and `align` calls meet in one batched CTranslate2 call
-(`indexer/engines/batching.py`). "Unbatched" is the same at batch size 1: the pipeline as it
-was. "{at_once} files at once" is the same pipeline given all the files in one
-`speechsearch index --files-at-once {at_once}`: the files are indexed in {at_once} threads whose
-windows are decoded together (`indexer/engines/coalesce.py`); its files' times overlap, so
-its speed is the whole run's (audio over wall time), and it has no per-file or per-stage
-row. "With speakers and official text" adds diarization and the forced alignment of each
-file's reference text (`--official-text`; the silver text where there is no human one).
+(`indexer/engines/batching.py`). The engine has *lanes* (`--lanes`, default one a core, at
+most 4: two here): copies of the model, each on its share of the cores, that decode side by
+side, because Whisper's decoder does not get faster with a second thread
+(`indexer/engines/lanes.py`). A file's groups of windows, and the files indexed at once, are
+dealt to the lanes. "One lane" is the engine as it was before lanes: one model on both cores.
+The first rows are `speechsearch index` given all the corpus files, as it runs by default:
+{at_once} files at once (`--files-at-once`), each on a lane, the windows of a lane's files
+decoded together (`indexer/engines/coalesce.py`); the files' times overlap, so the speed is
+the whole run's (audio over wall time), and there is no per-file or per-stage row. These
+rows are the targets'. "One file at a time" gives each file alone to the same pipeline.
+"Unbatched" is batch size 1 on one lane: the pipeline before batching. "With speakers and
+official text" adds diarization and the forced alignment of each file's reference text
+(`--official-text` one at a time, a sidecar `name.txt` at once; the silver text where there
+is no human one).
 "Bare faster-whisper" is `WhisperModel.transcribe(vad_filter=True, word_timestamps=True)` on
 the decoded file, one language for the whole file; "batched" is its `BatchedInferencePipeline`
 (one temperature, no timestamp tokens, word timestamps on). Beam 5 and int8 everywhere;
@@ -109,10 +126,10 @@ def run(ctx: BenchContext) -> Section:
     files, scratch = corpus_media(ctx.corpus, ctx.quick), ctx.scratch("transcription")
     shared = runs(ctx)
     results = {label: on_corpus(r, ctx) for label, r in shared.items()}
-    for config in (UNBATCHED, AT_ONCE, FULL, BATCHED):
+    for config in (ONE_LANE, UNBATCHED, *TOGETHER, FULL, BATCHED):
         results[config.label] = corpus_runs.run(config, files, ctx.models_dir, scratch)
     results = {c.label: results[c.label]
-               for c in (PIPELINE, UNBATCHED, AT_ONCE, FULL, BARE, BATCHED, OPENAI)}
+               for c in (*TOGETHER, PIPELINE, ONE_LANE, UNBATCHED, FULL, BARE, BATCHED, OPENAI)}
     # The batch sizes on one long recording: the files with a human reference, joined (a
     # corpus file is one or two windows, too few to fill a batch).
     references = human_references(ctx)
@@ -120,9 +137,9 @@ def run(ctx: BenchContext) -> Section:
     long_runs = {c.label: corpus_runs.run(c, [joined], ctx.models_dir, scratch)
                  for c in ONE_RECORDING}
     sizes = {size: long_runs[UNBATCHED.label] if size == 1
-             else long_runs[PIPELINE.label] if size == DEFAULT_BATCH_SIZE
-             else corpus_runs.run(Config(f"pipeline, batch {size}", batch_size=size), [joined],
-                                  ctx.models_dir, scratch)
+             else long_runs[ONE_LANE.label] if size == DEFAULT_BATCH_SIZE
+             else corpus_runs.run(Config(f"pipeline, batch {size}", batch_size=size, lanes=1),
+                                  [joined], ctx.models_dir, scratch)
              for size in BATCH_SIZES}
     load_after = os.getloadavg()
     _, wer = wer_table(results, references)
@@ -141,35 +158,43 @@ def run(ctx: BenchContext) -> Section:
                   f"{size_wer[str(size)]:.1%}", f"{r.peak_rss_mb:.0f}",
                   f"{r.peak_rss_mb - sizes[1].peak_rss_mb:+.0f}"] for size, r in sizes.items()]
     names = [f.name for f in results[PIPELINE.label].files]
-    per_file = {label: r for label, r in results.items() if label != AT_ONCE.label}
+    per_file = {label: r for label, r in results.items()
+                if label not in {c.label for c in TOGETHER}}
     file_rows = [[name, f"{results[PIPELINE.label].files[i].audio_seconds:.1f}"]
                  + [f"{r.files[i].audio_seconds / r.files[i].wall:.2f}x"
                     for r in per_file.values()]
                  for i, name in enumerate(names)]
-    staged = (PIPELINE, UNBATCHED, FULL)
+    staged = (PIPELINE, ONE_LANE, UNBATCHED, FULL)
     stage_totals = {c.label: {s: sum(f.stages.get(s, 0.0) for f in results[c.label].files)
                               for s in STAGES} for c in staged}
     stage_rows = [[s] + [f"{stage_totals[c.label][s]:.2f} "
                          f"({stage_totals[c.label][s] / sum(stage_totals[c.label].values()):.0%})"
                          for c in staged] for s in STAGES]
 
-    speed, full_speed = results[PIPELINE.label].speed(), results[FULL.label].speed()
+    speed, full_speed = results[AT_ONCE.label].speed(), results[FULL_AT_ONCE.label].speed()
+    one_by_one, one_lane = results[PIPELINE.label].speed(), results[ONE_LANE.label].speed()
     before, bare_speed = results[UNBATCHED.label].speed(), results[BARE.label].speed()
     openai_speed = results[OPENAI.label].speed()
-    at_once, at_once_wer = results[AT_ONCE.label], wer[AT_ONCE.label]
-    wer_gap = (wer[PIPELINE.label] - wer[UNBATCHED.label]) * 100
+    lanes_before = results[AT_ONCE_ONE_LANE.label].speed()
+    lanes_memory = (results[AT_ONCE.label].peak_rss_mb
+                    - results[AT_ONCE_ONE_LANE.label].peak_rss_mb)
+    wer_gap = (wer[AT_ONCE.label] - wer[UNBATCHED.label]) * 100
+    full_gap = (wer[FULL_AT_ONCE.label] - wer[UNBATCHED.label]) * 100
+    long_speed = long_runs[PIPELINE.label].speed()
     targets = [
         target("pipeline, speakers and official text off (x real time)", speed, SPEED_TARGET,
                True, "x", 2),
         target("pipeline with speakers and official text (x real time)", full_speed,
                FULL_TARGET, True, "x", 2),
-        target("WER, batched pipeline minus unbatched (points)", wer_gap, WER_TOLERANCE, False,
-               " pt", 2),
+        target("WER, pipeline minus the unbatched pipeline (points)", wer_gap, WER_TOLERANCE,
+               False, " pt", 2),
+        target("WER with speakers and official text, minus the unbatched pipeline (points)",
+               full_gap, WER_TOLERANCE, False, " pt", 2),
         target("pipeline vs openai-whisper engine (speed ratio)", speed / openai_speed, 4, True,
                "x", 2),
         # Issue 5's: what the pipeline adds, decoding to the index, beyond bare faster-whisper.
-        target("pipeline overhead beyond bare faster-whisper", (bare_speed / speed - 1) * 100,
-               10, False, " %"),
+        target("pipeline overhead beyond bare faster-whisper, one file at a time",
+               (bare_speed / one_by_one - 1) * 100, 10, False, " %"),
     ]
     body = "\n\n".join([
         READING.format(batch=DEFAULT_BATCH_SIZE, at_once=DEFAULT_FILES_AT_ONCE).strip(),
@@ -179,13 +204,20 @@ def run(ctx: BenchContext) -> Section:
         f"between rows, measured side by side, before the absolute speeds.",
         table(["configuration", "audio (s)", "wall (s)", "speed", "WER", "peak RSS (MB)",
                "load (s)"], engine_rows, {1, 2, 3, 4, 5, 6}),
-        f"Batched, the pipeline runs at **{speed / before:.2f}x** the speed of the unbatched "
-        f"pipeline ({speed:.2f}x against {before:.2f}x real time), WER {wer_gap:+.2f} points; "
-        f"bare faster-whisper: {bare_speed:.2f}x; openai-whisper engine {openai_speed:.2f}x.",
-        f"{DEFAULT_FILES_AT_ONCE} files at once: **{at_once.speed() / speed:.2f}x** the speed "
-        f"of the same pipeline indexing them one by one ({at_once.speed():.2f}x real time), "
-        f"WER {(at_once_wer - wer[PIPELINE.label]) * 100:+.2f} points, peak RSS "
-        f"{at_once.peak_rss_mb - results[PIPELINE.label].peak_rss_mb:+.0f} MB.",
+        f"`speechsearch index` given the corpus files, as it runs by default "
+        f"({DEFAULT_FILES_AT_ONCE} files at once, lanes): **{speed:.2f}x** real time, and "
+        f"**{full_speed:.2f}x** with speakers and official text. Its lanes make it "
+        f"**{speed / lanes_before:.2f}x** as fast as the same run on one lane "
+        f"({lanes_before:.2f}x), for {lanes_memory:+.0f} MB of peak RSS. WER "
+        f"{wer_gap:+.2f} points from the unbatched pipeline "
+        f"({full_gap:+.2f} with speakers and official text).",
+        f"One file at a time, the corpus' files are one or two windows each, too few to share "
+        f"out: {one_by_one:.2f}x with lanes, {one_lane:.2f}x on one lane, {before:.2f}x "
+        f"unbatched. A long recording has windows for every lane: the corpus joined into one "
+        f"file runs at **{long_speed:.2f}x** with lanes, "
+        f"{long_speed / long_runs[ONE_LANE.label].speed():.2f}x its speed on one lane (table "
+        f"below). Bare faster-whisper: {bare_speed:.2f}x; openai-whisper engine "
+        f"{openai_speed:.2f}x.",
         f"Batch size, on the corpus files that have a human reference joined into one "
         f"recording ({sizes[1].files[0].audio_seconds:.0f} s, a second of silence between "
         f"them; pipeline without speakers or official text; WER against their references "
@@ -202,7 +234,7 @@ def run(ctx: BenchContext) -> Section:
         table(["file", "audio (s)"] + list(per_file), file_rows,
               set(range(1, 2 + len(per_file)))),
         "Where the time goes: seconds per stage, summed over the files (share of the run):",
-        table(["stage"] + [c.label for c in staged], stage_rows, {1, 2, 3}),
+        table(["stage"] + [c.label for c in staged], stage_rows, {1, 2, 3, 4}),
     ])
     figures = [_speed_plot(ctx, results), _size_plot(ctx, sizes)]
     data = {"targets": targets,
@@ -214,9 +246,9 @@ def run(ctx: BenchContext) -> Section:
             "stages": stage_totals, "files": names,
             "one_recording": {label: {"speed": r.speed(), "wer": long_wer[label]}
                               for label, r in long_runs.items()},
-            "files_at_once": {"files_at_once": DEFAULT_FILES_AT_ONCE, "speed": at_once.speed(),
-                              "vs_one_by_one": at_once.speed() / speed,
-                              "peak_rss_mb": at_once.peak_rss_mb, "wer": at_once_wer},
+            "lanes": {"speed": speed, "one_lane": lanes_before,
+                      "long_recording": long_speed,
+                      "long_recording_one_lane": long_runs[ONE_LANE.label].speed()},
             "load_average": {"start": load_before, "end": load_after}}
     return Section("transcription", "Transcription speed", "python -m bench --only "
                    "transcription", body, data, figures)
