@@ -54,8 +54,9 @@ def _check_date(ctx, param, value: str | None) -> str | None:
               help="Beam search width: 1 is faster, 5 more accurate.")
 @click.option("--batch-size", type=click.IntRange(1, MAX_BATCH_SIZE), default=None,
               metavar="N",
-              help="Speech windows (up to 30 s each) decoded together: faster, and a little "
-                   f"more memory per window. 1 turns batching off. Default "
+              help="Speech windows (up to 30 s each) decoded at once, shared among the "
+                   "lanes: faster, and a little more memory per window. 1 turns batching off. "
+                   "Default "
                    f"SPEECHSEARCH_BATCH_SIZE, else {DEFAULT_BATCH_SIZE}.")
 @click.option("--files-at-once", type=click.IntRange(1, MAX_FILES_AT_ONCE), default=None,
               metavar="N",

@@ -99,9 +99,10 @@ class ManyFiles:
         indexer.engine, indexer.tagger  # loaded once, here, not by several threads at once
         if indexer.options.diarize:
             voice_encoder()
-        limit = 2 * indexer.engine.batch_size  # a round of short files fills a batch or two
-        # Member m decodes on lane m mod L, with the other members of that lane.
+        # Member m decodes on lane m mod L, with the other members of that lane. A round of
+        # short files fills a batch or two: at most 2 x batch_size windows in all the lanes.
         lanes = indexer.engine.lanes[:self.at_once]
+        limit = max(1, 2 * indexer.engine.batch_size // len(lanes))
         self.coalescers = [Coalescer(lane, len(range(index, self.at_once, len(lanes))), limit)
                            for index, lane in enumerate(lanes)]
         outcomes: dict[int, FileOutcome] = {}
