@@ -8,6 +8,7 @@ are equal to the last bit (tests/test_array_search.py).
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,13 +39,35 @@ def union(parts: list[Scored], doc_count: int) -> Scored:
     ids = np.concatenate([part.ids for part in parts])
     weights = np.concatenate([p.scores for p in parts])
     if len(ids) * _DENSE_SHARE >= doc_count:
-        present = np.zeros(doc_count, dtype=bool)
-        present[ids] = True
-        unique = np.flatnonzero(present)
-        return Scored(unique, np.bincount(ids, weights=weights, minlength=doc_count)[unique])
+        present, index_of = _scratch(doc_count)
+        try:
+            present[ids] = True
+            unique = np.flatnonzero(present)
+        finally:
+            present[ids] = False  # all False again for the thread's next union
+        index_of[unique] = np.arange(len(unique), dtype=np.int32)
+        # Each document's parts are added in the order they come, as a dense bincount would.
+        return Scored(unique, np.bincount(index_of[ids], weights=weights,
+                                          minlength=len(unique)))
     unique, inverse = np.unique(ids, return_inverse=True)
     scores = np.bincount(inverse, weights=weights, minlength=len(unique))
     return Scored(unique, scores)
+
+
+_buffers = threading.local()
+
+
+def _scratch(doc_count: int) -> tuple[np.ndarray, np.ndarray]:
+    """The calling thread's two arrays of `doc_count` entries for dense unions: a mask, all
+    False between calls, and a map from document number to rank. Made once and kept (the
+    largest segment's size, 5 bytes a document): a large union used to allocate 9 MB at 1M
+    documents, which glibc maps and unmaps on every query, paying 2,000-5,000 page faults
+    each time (bench/search_tails.py: 'afghanistan' 15-17 ms, every time)."""
+    present = getattr(_buffers, "present", None)
+    if present is None or len(present) < doc_count:
+        _buffers.present = present = np.zeros(doc_count, dtype=bool)
+        _buffers.index_of = np.zeros(doc_count, dtype=np.int32)
+    return present[:doc_count], _buffers.index_of[:doc_count]
 
 
 def _positions_in(ids: np.ndarray, within: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
