@@ -14,10 +14,8 @@ from click.testing import CliRunner
 from conftest import FIXTURES, indexer_sharing_models
 
 from indexer.cli import main
-from indexer.config import Settings
 from indexer.decode import load_audio
 from indexer.engines import Request
-from indexer.errors import UsageError
 from indexer.index_many import ManyFiles, members_of
 from indexer.store import load_transcript
 
@@ -242,28 +240,6 @@ def test_copies_indexed_together_are_transcribed_once(session_indexer, tmp_path)
     copy = Path(shutil.copyfile(files[0], tmp_path / "media" / "copy.mp3"))
     outcomes = list(ManyFiles(indexer, [files[0], copy], 2))
     assert [o.status for o in outcomes] == ["indexed", "skipped"]
-
-
-def test_files_at_once_option_and_setting(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setenv("SPEECHSEARCH_FILES_AT_ONCE", "2")
-    assert Settings.from_env(tmp_path).files_at_once == 2
-    monkeypatch.delenv("SPEECHSEARCH_FILES_AT_ONCE")
-    assert Settings.from_env(tmp_path).files_at_once == 4
-    for bad in ("0", "all", "99"):
-        monkeypatch.setenv("SPEECHSEARCH_FILES_AT_ONCE", bad)
-        with pytest.raises(UsageError, match="SPEECHSEARCH_FILES_AT_ONCE"):
-            Settings.from_env(tmp_path)
-    monkeypatch.delenv("SPEECHSEARCH_FILES_AT_ONCE")
-    runner = CliRunner()
-    result = runner.invoke(main, ["index", "--help"])
-    assert "--files-at-once" in result.output and "SPEECHSEARCH_FILES_AT_ONCE" in result.output
-    result = runner.invoke(main, ["index", str(FIXTURES / "en_nato.mp3"), "--files-at-once",
-                                  "0", "--data-dir", str(tmp_path)])
-    assert result.exit_code == 2 and "--files-at-once" in result.output
-    result = runner.invoke(main, ["index", str(FIXTURES / "en_nato.mp3"), "--files-at-once",
-                                  "2", "--queue", "--data-dir", str(tmp_path)])
-    assert result.exit_code != 0 and "--files-at-once cannot be used with --queue" in \
-        result.output
 
 
 def test_index_command_indexes_files_together_and_reports_in_order(tmp_path: Path,

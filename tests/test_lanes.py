@@ -15,11 +15,9 @@ from click.testing import CliRunner
 from conftest import FIXTURES, indexer_sharing_models
 
 from indexer.cli import main
-from indexer.config import Settings
 from indexer.decode import load_audio
 from indexer.engines import EngineOptions, load_engine
 from indexer.engines.lanes import MAX_AUTO_LANES, in_lanes, lane_plan, window_groups
-from indexer.errors import UsageError
 from indexer.index_many import ManyFiles
 from indexer.store import load_transcript
 from indexer.transcribe import transcribe_audio
@@ -170,26 +168,6 @@ def test_files_indexed_at_once_are_dealt_to_the_lanes(session_indexer, tmp_path)
     texts = [" ".join(s.text for s in load_transcript(
         indexer.settings.transcripts_dir, o.video_id).segments).lower() for o in outcomes[:3]]
     assert "afghanistan" in texts[0] and "budget" in texts[2]
-
-
-def test_lanes_setting_and_option(monkeypatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("SPEECHSEARCH_LANES", "3")
-    assert Settings.from_env(tmp_path).lanes == 3
-    monkeypatch.delenv("SPEECHSEARCH_LANES")
-    assert Settings.from_env(tmp_path).lanes == 0  # auto
-    for bad in ("-1", "two", "99"):
-        monkeypatch.setenv("SPEECHSEARCH_LANES", bad)
-        with pytest.raises(UsageError, match="SPEECHSEARCH_LANES"):
-            Settings.from_env(tmp_path)
-    monkeypatch.delenv("SPEECHSEARCH_LANES")
-    runner = CliRunner()
-    assert "SPEECHSEARCH_LANES" in runner.invoke(main, ["index", "--help"]).output
-    result = runner.invoke(main, ["index", str(FIXTURES / "en_nato.mp3"), "--lanes", "17",
-                                  "--data-dir", str(tmp_path)])
-    assert result.exit_code == 2 and "--lanes" in result.output
-    result = runner.invoke(main, ["index", str(FIXTURES / "en_nato.mp3"), "--lanes", "1",
-                                  "--queue", "--data-dir", str(tmp_path)])
-    assert result.exit_code != 0 and "--lanes cannot be used with --queue" in result.output
 
 
 def test_lanes_option_reaches_the_engine(tmp_path: Path, models_dir: Path, monkeypatch) -> None:

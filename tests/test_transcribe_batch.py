@@ -12,11 +12,9 @@ from click.testing import CliRunner
 from conftest import FIXTURES
 
 from indexer.cli import main
-from indexer.config import Settings
 from indexer.decode import load_audio
 from indexer.engines import Request
 from indexer.engines.batching import run_together
-from indexer.errors import UsageError
 from indexer.transcribe import EncodedWindow, transcribe_audio
 
 LANGS = ("fr", "en")
@@ -100,29 +98,6 @@ def test_an_error_in_one_window_reaches_the_caller_without_blocking_the_others(e
     # The engine still decodes afterwards (no thread left waiting at a rendezvous).
     assert "afghanistan" in " ".join(
         s.text for s in engine.transcribe(audio, "en", None)).lower()
-
-
-def test_batch_size_setting_from_the_environment(monkeypatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("SPEECHSEARCH_BATCH_SIZE", "3")
-    assert Settings.from_env(tmp_path).batch_size == 3
-    monkeypatch.delenv("SPEECHSEARCH_BATCH_SIZE")
-    assert Settings.from_env(tmp_path).batch_size == 8
-    for bad in ("0", "many", "999"):
-        monkeypatch.setenv("SPEECHSEARCH_BATCH_SIZE", bad)
-        with pytest.raises(UsageError, match="SPEECHSEARCH_BATCH_SIZE"):
-            Settings.from_env(tmp_path)
-
-
-def test_index_batch_size_option_is_checked_and_documented(tmp_path: Path) -> None:
-    runner = CliRunner()
-    result = runner.invoke(main, ["index", "--help"])
-    assert "--batch-size" in result.output and "SPEECHSEARCH_BATCH_SIZE" in result.output
-    result = runner.invoke(main, ["index", str(FIXTURES / "en_nato.mp3"), "--batch-size", "0",
-                                  "--data-dir", str(tmp_path)])
-    assert result.exit_code == 2 and "--batch-size" in result.output
-    result = runner.invoke(main, ["index", str(FIXTURES / "en_nato.mp3"), "--batch-size", "4",
-                                  "--queue", "--data-dir", str(tmp_path)])
-    assert result.exit_code != 0 and "--batch-size cannot be used with --queue" in result.output
 
 
 def test_index_batch_size_option_reaches_the_engine(tmp_path: Path, models_dir: Path,
