@@ -71,16 +71,16 @@ def test_raw_results_are_json_with_numbers(quick_run: Path) -> None:
         assert "targets" in data
     transcription = json.loads((quick_run / "transcription.json").read_text())
     assert all(value > 0 for value in transcription["speeds"].values())
-    # The corpus as one long recording, batched, unbatched and bare.
-    assert len(transcription["one_recording"]) == 3
+    # The corpus as one long recording: on lanes, on one lane, unbatched, and bare.
+    assert len(transcription["one_recording"]) == 4
     assert all(run["speed"] > 0 and 0 <= run["wer"] for run in
                transcription["one_recording"].values())
-    # The pipeline given the files at once, beside the same pipeline one file at a time.
-    at_once = transcription["files_at_once"]
-    assert set(at_once) == {"files_at_once", "speed", "vs_one_by_one", "peak_rss_mb", "wer"}
-    assert at_once["files_at_once"] >= 2 and at_once["peak_rss_mb"] > 0
-    assert at_once["speed"] > 0 and at_once["vs_one_by_one"] > 0 and 0 <= at_once["wer"]
-    assert f"pipeline, {at_once['files_at_once']} files at once" in transcription["speeds"]
+    # `speechsearch index` with its defaults (files at once, lanes), beside one lane.
+    lanes = transcription["lanes"]
+    assert set(lanes) == {"speed", "one_lane", "long_recording", "long_recording_one_lane"}
+    assert all(value > 0 for value in lanes.values())
+    assert lanes["speed"] == transcription["speeds"][next(
+        label for label in transcription["speeds"] if "--no-diarize (defaults:" in label)]
 
 
 def test_rerunning_one_section_keeps_the_others() -> None:
