@@ -15,6 +15,7 @@ from pathlib import Path
 from ..gazetteer import Gazetteer
 from ..quote_results import QuoteResults
 from ..results import QuerySyntaxError, SearchResults, check_source
+from . import query_memory
 from .array_search import ranked_page, warm
 from .counting import TOTAL_BOUND, count_matches
 from .hits import crossings, entity_matcher, make_hit, matched_terms
@@ -55,7 +56,8 @@ class SegmentSearcher:
     Frequent terms' decoded posting lists are kept across queries and threads in
     `posting_cache` (the process's own by default: posting_cache.py); opening a new searcher
     drops those of the index segments a commit merged away and, with `warm`, decodes the
-    common words' lists of the new segments (posting_cache.py says why).
+    common words' lists of the new segments (posting_cache.py says why). The memory large
+    queries work in is kept from one query to the next (query_memory.py).
     """
 
     def __init__(self, index_dir: Path, gazetteer: Gazetteer, count_bound: int = TOTAL_BOUND,
@@ -67,6 +69,7 @@ class SegmentSearcher:
         self._cache_key = str(Path(index_dir).resolve())
         self.warm_on_open = warm
         self._local = threading.local()
+        query_memory.keep_freed_memory()  # once per process: query_memory.py says why
 
     def _searcher(self):
         searcher = getattr(self._local, "searcher", None)
@@ -123,6 +126,9 @@ class SegmentSearcher:
         hits = [make_hit(searcher.schema, searcher.stored_fields(docnum), score, matched,
                          is_wanted, phrases)
                 for docnum, score in top[(page - 1) * per_page:page * per_page]]
+        # After the thread's first search, whose lazily read columns stay: then what a large
+        # query needs is put in reserve once (query_memory.py).
+        query_memory.reserve(searcher.doc_count_all())
         return SearchResults(query=text, total=matches.total, hits=hits, page=page,
                              per_page=per_page, facets=matches.facets,
                              total_is_lower_bound=matches.total_is_lower_bound)
