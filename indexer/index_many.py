@@ -35,6 +35,8 @@ logger = logging.getLogger(__name__)
 
 # (file's position in the list, member) -> the file's progress factory, for its duration
 ProgressFor = Callable[[int, int], AbstractContextManager[ProgressFactory | None]]
+# (the member's indexer, file's position, its progress factory) -> the file's outcome
+RunFile = Callable[[Indexer, int, ProgressFactory | None], FileOutcome]
 
 
 def members_of(files: Sequence[Path], at_once: int) -> list[list[int]]:
@@ -68,9 +70,13 @@ class ManyFiles:
     """`files` indexed `at_once` at a time; iterate for their outcomes, in file order."""
 
     def __init__(self, indexer: Indexer, files: Sequence[Path], at_once: int,
-                 progress: ProgressFor | None = None):
+                 progress: ProgressFor | None = None, run: RunFile | None = None):
+        """`run`: what is done with each file (default: `Indexer.index_file`; the job
+        workers transcribe a job's file with its own options: jobs/together.py)."""
         self.indexer = indexer
         self.files = list(files)
+        self.run = run or (lambda own, position, factory: own.index_file(self.files[position],
+                                                                          factory))
         self.at_once = max(1, min(at_once, len(self.files)))
         self.progress = progress or (lambda position, member: nullcontext(None))
         self.seconds = 0.0  # wall time of the run, models loaded before it started
@@ -85,10 +91,10 @@ class ManyFiles:
         if self.at_once > 1 and self.indexer.engine.batch_size <= 1:
             self.at_once = 1  # batching is off (--batch-size 1), or the engine cannot batch
         if self.at_once == 1:  # one by one: the plain path, no threads
-            for position, path in enumerate(self.files):
+            for position in range(len(self.files)):
                 with self.progress(position, 0) as factory:
                     started = time.monotonic()
-                    outcome = self.indexer.index_file(path, factory)
+                    outcome = self.run(self.indexer, position, factory)
                     self.seconds += time.monotonic() - started
                 yield outcome
             return
@@ -121,7 +127,7 @@ class ManyFiles:
                         break
                     try:
                         with self.progress(position, member) as factory:
-                            outcome = own.index_file(self.files[position], factory)
+                            outcome = self.run(own, position, factory)
                         with changed:
                             outcomes[position] = outcome
                     except BaseException as exc:  # raised in the caller's thread, in order

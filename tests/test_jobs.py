@@ -98,6 +98,39 @@ def test_embedded_pool_indexes_files_and_keeps_failures_with_reason(data_dir, da
         runner.stop(timeout=60)
 
 
+def test_jobs_queued_together_are_decoded_together_each_with_its_own_outcome(
+        data_dir, database_url, ffmpeg, tmp_path, monkeypatch, batched_calls):
+    # Regression: the embedded queue took one job at a time, each file's one window decoded
+    # alone. Several queued jobs are now transcribed together (jobs/together.py).
+    monkeypatch.setenv("SPEECHSEARCH_LANES", "1")  # both files' windows on the one lane
+    media = tmp_path / "media"
+    # Two English speeches: a batch holds one language's windows (the French and English
+    # prompts differ in length: test_index_many.py).
+    files = [copy_fixture("en_nato.mp3", media), corrupt_video(ffmpeg, media),
+             copy_fixture("en_budget.mp3", media)]
+    app = site(data_dir, database_url)
+    with app.app_context():  # queued before the worker starts: it finds all three
+        queued = queue(app).enqueue(files, Metadata(speaker="J. Doe"))
+    assert [r.status for r in queued] == ["queued"] * 3
+    runner = EmbeddedRunner(queue(app), workers=1).start()
+    try:
+        jobs = wait_for(lambda: (j := jobs_by_name(app)) and all(
+            job.state in ("done", "failed") for job in j.values()) and j, 240, "the jobs")
+    finally:
+        runner.stop(timeout=60)
+    assert jobs["corrupt.mp4"].state == "failed" and "corrupt" in jobs["corrupt.mp4"].error
+    done = [jobs["en_nato.mp3"], jobs["en_budget.mp3"]]
+    assert all(job.state == "done" and job.error == "" and job.attempts == 1 for job in done)
+    assert all(job.done_seconds == job.duration > 5 for job in done)
+    # One decoder call held both files' windows.
+    assert max(windows for method, windows in batched_calls if method == "generate") >= 2
+    transcripts = [load_transcript(data_dir / "transcripts", job.video_id) for job in done]
+    assert [t.language for t in transcripts] == ["en", "en"]
+    assert all(t.metadata.speaker == "J. Doe" for t in transcripts)
+    assert documents_per_video(data_dir / "index") == {
+        job.video_id: len(t.segments) for job, t in zip(done, transcripts, strict=True)}
+
+
 def test_two_jobs_finishing_together_are_both_indexed_once(data_dir, database_url, indexed):
     """Group commit under the writer lock: two committers at the same moment lose nothing."""
     source = indexed.settings.transcripts_dir

@@ -1,8 +1,10 @@
 """The embedded queue: jobs from the database, run by a bounded pool of threads in this process.
 
 Nothing to install or start: `speechsearch serve` runs it beside the site, `speechsearch worker`
-alone. Jobs live in the database, so a restart loses none: a job that was running when the
-process died is queued again by `reap` (its process is gone) and runs from the start.
+alone. A thread that finds several jobs queued takes up to `files_at_once` of them and
+decodes their windows together (together.py). Jobs live in the database, so a restart loses
+none: a job that was running when the process died is queued again by `reap` (its process is
+gone) and runs from the start.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import threading
 from ..index_writer import IndexWriter
 from .queue import JobQueue
 from .runner import make_indexer, next_queued, reap, run_job, threads_per_job
+from .together import run_together
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +27,8 @@ class EmbeddedRunner:
         self.queue = queue
         self.workers = max(1, workers)
         self.threads = threads_per_job(self.workers, threads)
+        # Jobs a thread takes at once when several are queued (together.py).
+        self.jobs_at_once = max(1, queue.settings.files_at_once)
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -57,9 +62,12 @@ class EmbeddedRunner:
             try:
                 if number == 0:
                     reap(self.queue, writer)
-                job_id = next_queued(self.queue)
-                if job_id is not None:
-                    run_job(self.queue, job_id, indexer)
+                job_ids = next_queued(self.queue, self.jobs_at_once)
+                if len(job_ids) == 1:
+                    run_job(self.queue, job_ids[0], indexer)
+                if len(job_ids) > 1:
+                    run_together(self.queue, job_ids, indexer)
+                if job_ids:
                     continue
             except Exception:  # a broken database or disk must not kill the pool for good
                 logger.exception("job worker %d: error, trying again shortly", number)

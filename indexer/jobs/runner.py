@@ -31,7 +31,7 @@ from sqlalchemy import select, update
 from ..engines import EngineOptions
 from ..index_writer import IndexWriter
 from ..official import OfficialTextError, read_official_text
-from ..pipeline import Indexer, IndexOptions
+from ..pipeline import FileOutcome, Indexer, IndexOptions
 from ..records import Metadata
 from ..store import TranscriptNotFound, load_transcript
 from .official_texts import text_digest
@@ -96,10 +96,11 @@ def claim(queue: JobQueue, job_id: int) -> Job | None:
         return session.get(Job, job_id) if taken else None
 
 
-def next_queued(queue: JobQueue) -> int | None:
+def next_queued(queue: JobQueue, limit: int = 1) -> list[int]:
+    """The ids of the `limit` oldest queued jobs."""
     with queue.database.session() as session:
-        return session.execute(select(Job.id).where(Job.state == JobState.QUEUED)
-                               .order_by(Job.id).limit(1)).scalar()
+        return list(session.execute(select(Job.id).where(Job.state == JobState.QUEUED)
+                                    .order_by(Job.id).limit(limit)).scalars())
 
 
 def run_job(queue: JobQueue, job_id: int, indexer: Indexer) -> str:
@@ -108,27 +109,47 @@ def run_job(queue: JobQueue, job_id: int, indexer: Indexer) -> str:
     if job is None:
         logger.info("job %s: already taken or finished, nothing to do", job_id)
         return "not claimed"
+    return run_claimed(queue, job, indexer)
+
+
+def run_claimed(queue: JobQueue, job: Job, indexer: Indexer) -> str:
+    """Run a job this worker claimed; returns its final state."""
     logger.info("job %s: %s (attempt %s) on %s", job.id, job.name, job.attempts, job.worker)
     if is_replace_job(job):  # find and replace across the archive: no transcription
         return run_replace(queue, job)
     if is_realign_job(job):  # a correction's words timed on the audio: no transcription
         return run_realign(queue, job, indexer)
-    with _heartbeat(queue, job.id):
-        try:
-            outcome = indexer.transcribe_file(
-                Path(job.path), _progress(queue, job.id), Metadata(**job.meta),
-                force=bool(job.force),
-                official_text=Path(job.official_text) if job.official_text else None)
-        except Exception as exc:  # a job's failure is recorded, and the worker goes on
-            logger.exception("job %s failed", job_id)
-            outcome = None
-            reason = f"{type(exc).__name__}: {exc}"
+    with heartbeat(queue, job.id):
+        outcome = transcribe_job(queue, job, indexer)
+    if record(queue, job.id, outcome) == JobState.TRANSCRIBED:
+        commit_pending(queue, IndexWriter(queue.settings, indexer.gazetteer))
+    return str(queue.get(job.id).state)
+
+
+def is_transcription(job: Job) -> bool:
+    return not (is_replace_job(job) or is_realign_job(job))
+
+
+def transcribe_job(queue: JobQueue, job: Job, indexer: Indexer) -> FileOutcome:
+    """The job's file transcribed and its transcript saved; an error is the job's failure
+    (with its reason), and the worker goes on."""
+    try:
+        return indexer.transcribe_file(
+            Path(job.path), _progress(queue, job.id), Metadata(**job.meta),
+            force=bool(job.force),
+            official_text=Path(job.official_text) if job.official_text else None)
+    except Exception as exc:  # not swallowed: logged, and recorded as the job's error
+        logger.exception("job %s failed", job.id)
+        return FileOutcome(Path(job.path), "failed", f"{type(exc).__name__}: {exc}")
+
+
+def record(queue: JobQueue, job_id: int, outcome: FileOutcome) -> str:
+    """Write a transcription's outcome on its job; returns the job's new state."""
     with queue.database.session() as session:
         job = session.get(Job, job_id)
-        if outcome is None or outcome.status == "failed":
-            job.state, job.error = JobState.FAILED, (reason if outcome is None
-                                                     else outcome.reason)
-            job.finished_at = queue.clock()
+        if outcome.status == "failed":
+            job.state, job.error, job.finished_at = JobState.FAILED, outcome.reason, \
+                queue.clock()
         elif job.official_text and not text_attached(queue, job):
             # The pipeline refused the text (another speech, another language): the video
             # keeps what is indexed, and the job says why it did nothing.
@@ -143,10 +164,7 @@ def run_job(queue: JobQueue, job_id: int, indexer: Indexer) -> str:
             job.done_seconds = job.duration
             job.transcribe_seconds = outcome.seconds
         session.commit()
-        state = job.state
-    if state == JobState.TRANSCRIBED:
-        commit_pending(queue, IndexWriter(queue.settings, indexer.gazetteer))
-    return str(queue.get(job_id).state)
+        return job.state
 
 
 def text_attached(queue: JobQueue, job: Job) -> bool:
@@ -181,7 +199,7 @@ def _set(queue: JobQueue, job_id: int, *conditions, **values) -> None:
 
 
 @contextmanager
-def _heartbeat(queue: JobQueue, job_id: int) -> Iterator[None]:
+def heartbeat(queue: JobQueue, job_id: int) -> Iterator[None]:
     """Beat every few seconds on a thread of its own: decoding a long file reports no progress."""
     stop = threading.Event()
     interval = max(1.0, queue.settings.job_stale_seconds / 4)
