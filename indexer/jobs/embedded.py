@@ -14,7 +14,7 @@ import threading
 
 from ..index_writer import IndexWriter
 from .queue import JobQueue
-from .runner import make_indexer, next_queued, reap, run_job, threads_per_job
+from .runner import make_indexer, next_queued, reap, threads_per_job
 from .together import run_together
 
 logger = logging.getLogger(__name__)
@@ -63,11 +63,8 @@ class EmbeddedRunner:
                 if number == 0:
                     reap(self.queue, writer)
                 job_ids = next_queued(self.queue, self.jobs_at_once)
-                if len(job_ids) == 1:
-                    run_job(self.queue, job_ids[0], indexer)
-                if len(job_ids) > 1:
+                if job_ids:  # one job, or several decoded together
                     run_together(self.queue, job_ids, indexer)
-                if job_ids:
                     continue
             except Exception:  # a broken database or disk must not kill the pool for good
                 logger.exception("job worker %d: error, trying again shortly", number)

@@ -93,7 +93,11 @@ def claim(queue: JobQueue, job_id: int) -> Job | None:
                 error="", started_at=moment, heartbeat_at=moment, done_seconds=0.0)
         ).rowcount
         session.commit()
-        return session.get(Job, job_id) if taken else None
+        if not taken:
+            return None
+        job = session.get(Job, job_id)
+    logger.info("job %s: %s (attempt %s) on %s", job.id, job.name, job.attempts, job.worker)
+    return job
 
 
 def next_queued(queue: JobQueue, limit: int = 1) -> list[int]:
@@ -114,7 +118,6 @@ def run_job(queue: JobQueue, job_id: int, indexer: Indexer) -> str:
 
 def run_claimed(queue: JobQueue, job: Job, indexer: Indexer) -> str:
     """Run a job this worker claimed; returns its final state."""
-    logger.info("job %s: %s (attempt %s) on %s", job.id, job.name, job.attempts, job.worker)
     if is_replace_job(job):  # find and replace across the archive: no transcription
         return run_replace(queue, job)
     if is_realign_job(job):  # a correction's words timed on the audio: no transcription

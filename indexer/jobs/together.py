@@ -47,9 +47,10 @@ def run_together(queue: JobQueue, job_ids: list[int], indexer: Indexer) -> list[
     for job in (job for job in jobs if not is_transcription(job)):
         states[job.id] = run_claimed(queue, job, indexer)
     transcribing = [job for job in jobs if is_transcription(job)]
+    if len(transcribing) > 1:
+        logger.info("jobs %s: transcribed together",
+                    ", ".join(str(job.id) for job in transcribing))
     if transcribing:
-        logger.info("jobs %s: transcribed together on %s",
-                    ", ".join(str(job.id) for job in transcribing), transcribing[0].worker)
         with ExitStack() as beating:
             for job in transcribing:
                 beating.enter_context(heartbeat(queue, job.id))
